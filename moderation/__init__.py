@@ -1,0 +1,45 @@
+"""The comment moderation service: `create_app` wires settings, database, views and CLI."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from . import api, cli, database, errors, pages, ratelimit
+from .privacy import EmailVault
+from .settings import load_settings
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application; test_config overrides the MODERATION_* environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    load_settings(app, test_config)
+    app.extensions["moderation.vault"] = EmailVault(app.config["SECRET_KEY"], app.config["OLD_SECRET_KEYS"])
+    database.init_app(app)
+    errors.register(app)
+    api.init_app(app)
+    app.register_blueprint(pages.bp)
+    limiter = ratelimit.init_app(app, database.engine_of(app))
+    ratelimit.limit_submissions(app, limiter)
+    cli.init_app(app)
+    app.before_request(_assign_request_id)
+    app.after_request(_common_headers)
+    return app
+
+
+def _assign_request_id() -> None:
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+
+def _common_headers(response: Response) -> Response:
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response

@@ -1,0 +1,164 @@
+"""/api/v1: public comments and counts, and the moderators' token API.
+
+Views parse → validate → decide → store → serialize; the rules live in `intake`,
+`submissions` and `policy`, the queries in `store`, the shapes in `serializers`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from . import store
+from .auth import token_required
+from .errors import ApiError, NotFound, ValidationFailed
+from .intake import accept, check_article_id, vault
+from .models import Status
+from .openapi import document
+from .serializers import moderator_comment, public_comment
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+ACTIONS = {"approve": Status.APPROVED, "reject": Status.REJECTED, "spam": Status.SPAM, "delete": Status.DELETED}
+QUEUE_STATUSES = (Status.PENDING, Status.APPROVED, Status.REJECTED, Status.SPAM)
+PENDING_MESSAGE = "Your comment is awaiting moderation."
+MAX_COUNT_IDS = 100
+
+
+class InvalidJson(ApiError):
+    status, code, message = 400, "invalid_json", "The request body must be a JSON object."
+
+
+class InvalidCursor(ApiError):
+    status, code, message = 400, "invalid_cursor", "The `after` cursor was not issued by this service."
+
+
+def now() -> datetime:
+    """The current time, UTC."""
+    return datetime.now(timezone.utc)
+
+
+def _json_object() -> dict[str, Any]:
+    if not request.is_json:
+        raise ApiError("Send the comment as application/json.", code="unsupported_media_type", status=415)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidJson()
+    return data
+
+
+def _limit() -> int:
+    raw = request.args.get("limit", "50")
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 200:
+        raise ValidationFailed({"limit": "must be a whole number from 1 to 200"})
+    return int(raw)
+
+
+def _cursors() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="moderation cursor")
+
+
+def _after(scope: str) -> int:
+    """The last id of the previous page, from the opaque `after` cursor."""
+    cursor = request.args.get("after")
+    if not cursor:
+        return 0
+    try:
+        cursor_scope, last_id = _cursors().loads(cursor)
+    except (BadSignature, ValueError, TypeError):
+        raise InvalidCursor() from None
+    if cursor_scope != scope or not isinstance(last_id, int):
+        raise InvalidCursor()
+    return last_id
+
+
+def _page(rows: list[Any], limit: int, scope: str) -> tuple[list[Any], str | None]:
+    """Split off the look-ahead row; the cursor of the next page, if there is one."""
+    if len(rows) <= limit:
+        return rows, None
+    return rows[:limit], _cursors().dumps([scope, rows[limit - 1].id])
+
+
+@bp.post("/articles/<path:article_id>/comments")
+def submit_comment(article_id: str) -> tuple[dict[str, Any], int]:
+    """Accept a comment; 202 when it waits for a moderator, 201 when approved at once."""
+    comment = accept(article_id, _json_object(), request.remote_addr, now())
+    if comment.status == Status.APPROVED:
+        return {"id": comment.id, "status": "approved", "comment": public_comment(comment)}, 201
+    return {"id": comment.id, "status": "pending", "message": PENDING_MESSAGE}, 202
+
+
+@bp.get("/articles/<path:article_id>/comments")
+def list_comments(article_id: str) -> Response:
+    """Approved comments, oldest first, with ETag revalidation."""
+    check_article_id(article_id)
+    limit, after = _limit(), _after(f"article:{article_id}")
+    state = store.article_state(article_id)
+    etag = f"{state.version}.{int(state.created_at.timestamp())}" if state else "0"
+    headers = {"Cache-Control": "public, no-cache", "ETag": f'"{etag}"'}
+    if request.if_none_match.contains(etag):
+        return Response(status=304, headers=headers)
+    body = current_app.extensions["moderation.pages"](article_id, etag, limit, after, state.approved if state else 0)
+    return Response(body, mimetype="application/json", headers=headers)
+
+
+def _render_page(article_id: str, etag: str, limit: int, after: int, count: int) -> bytes:
+    """The encoded public page; cached by etag, so any change to the article misses."""
+    rows, next_cursor = _page(store.public_page(article_id, limit, after) if count else [], limit,
+                              f"article:{article_id}")
+    page = {"article_id": article_id, "count": count,
+            "comments": [public_comment(row) for row in rows], "next": next_cursor}
+    return json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@bp.get("/counts")
+def counts() -> dict[str, Any]:
+    """Approved-comment counts for up to 100 articles."""
+    ids = request.args.getlist("article")
+    if not ids or len(ids) > MAX_COUNT_IDS:
+        raise ValidationFailed({"article": f"give from 1 to {MAX_COUNT_IDS} article ids"})
+    for article_id in ids:
+        check_article_id(article_id)
+    return {"counts": store.approved_counts(ids)}
+
+
+@bp.get("/moderation/queue")
+@token_required
+def moderation_queue() -> dict[str, Any]:
+    """Comments in one state, oldest first, with the private fields moderators need."""
+    status = request.args.get("status", Status.PENDING)
+    if status not in QUEUE_STATUSES:
+        raise ValidationFailed({"status": "must be one of " + ", ".join(QUEUE_STATUSES)})
+    limit, after = _limit(), _after(f"queue:{status}")
+    rows, next_cursor = _page(list(store.queue_page(Status(status), limit, after)), limit, f"queue:{status}")
+    return {"comments": [moderator_comment(row, vault()) for row in rows], "next": next_cursor}
+
+
+@bp.post("/moderation/comments/<comment_id>")
+@token_required
+def moderate_comment(comment_id: str) -> dict[str, Any]:
+    """Approve, reject, mark as spam or delete one comment."""
+    if not comment_id.isascii() or not comment_id.isdigit():
+        raise NotFound(f"There is no comment {comment_id}.")
+    action = _json_object().get("action")
+    if action not in ACTIONS:
+        raise ValidationFailed({"action": "must be one of " + ", ".join(ACTIONS)})
+    status = store.moderate(int(comment_id), ACTIONS[action], g.moderator, "api", now())
+    return {"id": int(comment_id), "status": str(status)}
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(document())
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint and this app's own cache of rendered public pages."""
+    app.extensions["moderation.pages"] = lru_cache(maxsize=4096)(_render_page)
+    app.register_blueprint(bp)

@@ -1,0 +1,92 @@
+"""The database: engine set-up, one read session per app context, write transactions.
+
+SQLite runs in WAL mode with full fsync on commit (an acknowledged comment survives a
+crash) and foreign keys on; write transactions begin IMMEDIATE so concurrent writers
+queue on the busy timeout instead of failing. PostgreSQL needs none of this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import Base
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=30000",
+)
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine for a database URL, with SQLite made durable and concurrent."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_size=5, max_overflow=10, pool_recycle=1800)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below decide how transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine and session factory, and close the session after each request."""
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["moderation.engine"] = engine
+    app.extensions["moderation.sessions"] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+
+
+def engine() -> Engine:
+    """The current app's engine."""
+    return engine_of(current_app)
+
+
+def engine_of(app: Flask) -> Engine:
+    """An app's engine, outside of its context."""
+    return app.extensions["moderation.engine"]
+
+
+def session() -> Session:
+    """The current app context's session, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["moderation.sessions"]()
+    return g.db_session
+
+
+@contextmanager
+def writing() -> Iterator[Session]:
+    """A write transaction on its own session: committed on success, rolled back on error."""
+    with current_app.extensions["moderation.sessions"]() as write_session, write_session.begin():
+        write_session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        yield write_session
+
+
+def _close_session(_exception: BaseException | None) -> None:
+    db_session = g.pop("db_session", None)
+    if db_session is not None:
+        db_session.close()
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every missing table and index; existing ones are left alone."""
+    Base.metadata.create_all(engine, checkfirst=True)

@@ -1,0 +1,137 @@
+"""Per-client submission limits with Flask-Limiter, shared by every worker and instance.
+
+Counters live in the database by default (a `limits` storage backed by our engine, so
+gunicorn's workers and every instance on the same database share them), or in Redis
+when MODERATION_RATELIMIT_STORAGE names one. Clients are keyed by address: IPv4-mapped
+IPv6 counts as IPv4, and IPv6 by its /64, which one subscriber usually holds whole.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import time
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from limits.storage import Storage
+from sqlalchemy import Engine, case, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .models import RateCounter
+
+SUBMISSION_ENDPOINTS = ("api.submit_comment", "pages.submit_form")
+
+
+def client_key(address: str | None) -> str:
+    """The rate-limit key of a client address: IPv4, or an IPv6 /64."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "unknown"
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+class DatabaseStorage(Storage):
+    """A fixed-window `limits` storage in the `rate_counters` table."""
+
+    STORAGE_SCHEME = ["moderation-database"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: object) -> None:
+        self.engine: Engine = options.pop("engine")  # type: ignore[assignment]
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return SQLAlchemyError
+
+    def _writing(self):  # type: ignore[no-untyped-def]
+        return self.engine.execution_options(sqlite_begin="IMMEDIATE").begin()
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        """Add amount to key's window, starting a new window when the old one expired."""
+        now = time.time()
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        expired = RateCounter.expires_at <= now
+        statement = dialect.insert(RateCounter).values(key=key, count=amount, expires_at=now + expiry)
+        statement = statement.on_conflict_do_update(
+            index_elements=[RateCounter.key],
+            set_={
+                "count": case((expired, amount), else_=RateCounter.count + amount),
+                "expires_at": case((expired, now + expiry), else_=RateCounter.expires_at),
+            },
+        ).returning(RateCounter.count)
+        with self._writing() as connection:
+            count = connection.execute(statement).scalar_one()
+            if random.random() < 0.01:  # now and then, forget windows long gone
+                connection.execute(delete(RateCounter).where(RateCounter.expires_at < now - 3600))
+        return count
+
+    def get(self, key: str) -> int:
+        """The count in key's current window (0 when none)."""
+        query = select(RateCounter.count).where(RateCounter.key == key, RateCounter.expires_at > time.time())
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar() or 0
+
+    def get_expiry(self, key: str) -> float:
+        """When key's window ends (now when there is none)."""
+        query = select(RateCounter.expires_at).where(RateCounter.key == key)
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar() or time.time()
+
+    def check(self) -> bool:
+        """True when the database answers."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(select(1))
+            return True
+        except SQLAlchemyError:
+            return False
+
+    def reset(self) -> int | None:
+        """Forget every counter."""
+        with self._writing() as connection:
+            count = connection.execute(select(func.count()).select_from(RateCounter)).scalar()
+            connection.execute(delete(RateCounter))
+        return count
+
+    def clear(self, key: str) -> None:
+        """Forget one counter."""
+        with self._writing() as connection:
+            connection.execute(delete(RateCounter).where(RateCounter.key == key))
+
+
+def init_app(app: Flask, engine: Engine) -> Limiter:
+    """Trust the configured proxies, and limit submissions per client."""
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
+    storage = app.config["RATELIMIT_STORAGE"]
+    limiter = Limiter(
+        key_func=lambda: client_key(request.remote_addr),
+        app=app,
+        storage_uri=storage or "moderation-database://",
+        storage_options={} if storage else {"engine": engine},
+        strategy="fixed-window",
+        headers_enabled=True,
+        key_prefix="moderation",
+    )
+    app.extensions["moderation.limiter"] = limiter
+    return limiter
+
+
+def limit_submissions(app: Flask, limiter: Limiter) -> None:
+    """Put the shared per-client limit on every submission endpoint."""
+    shared = limiter.shared_limit(
+        lambda: current_app.config["RATELIMIT"],
+        scope="submissions",
+        exempt_when=lambda: not current_app.config["RATELIMIT"],
+    )
+    for endpoint in SUBMISSION_ENDPOINTS:
+        if endpoint in app.view_functions:
+            app.view_functions[endpoint] = shared(app.view_functions[endpoint])

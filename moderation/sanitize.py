@@ -1,0 +1,75 @@
+"""PURE: turn a comment's text into the HTML that is stored and served.
+
+Blank lines make paragraphs and single newlines `<br>`; then bleach, as the last step,
+keeps WordPress's comment tags, escapes everything else as text, links bare URLs and
+gives every link `rel="nofollow ugc noopener"`. Only http, https and mailto links survive.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+
+from bleach.linkifier import LinkifyFilter
+from bleach.sanitizer import Cleaner
+
+ALLOWED_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "cite", "code", "del", "em", "i", "q", "s", "strike", "strong",
+    "p", "br", "pre", "ul", "ol", "li",
+})
+URL_ATTRIBUTES = {"a": "href", "blockquote": "cite", "q": "cite"}
+ALLOWED_ATTRIBUTES = {"a": ("href", "title"), "abbr": ("title",), "blockquote": ("cite",), "q": ("cite",)}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow ugc noopener"
+
+BLOCK_START = re.compile(r"\s*<(?:p|pre|ul|ol|blockquote)[\s>]", re.IGNORECASE)
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+# Browsers ignore these anywhere in a URL's scheme, so they must not hide one from us.
+IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff]")
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    """Allow listed attributes; URL attributes only with an absolute, allowed scheme."""
+    if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
+        return False
+    if URL_ATTRIBUTES.get(tag) != name:
+        return True
+    compact = IGNORED_IN_SCHEME.sub("", value).lower()
+    scheme, colon, rest = compact.partition(":")
+    if not colon or scheme not in ALLOWED_PROTOCOLS:
+        return False
+    return scheme == "mailto" or rest.startswith("//")
+
+
+def _set_rel(attrs: dict, new: bool = False) -> dict:
+    """Linkify callback: every link gets the same rel, whatever the author wrote."""
+    if (None, "href") in attrs:
+        attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+_CLEANER = Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=_allowed_attribute,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=False,
+    strip_comments=True,
+    filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)],
+)
+
+
+def paragraphs(text: str) -> str:
+    """Wrap blank-line-separated blocks in <p> and turn single newlines into <br>."""
+    blocks = [block.strip("\n") for block in PARAGRAPH_BREAK.split(text.strip())]
+    html = []
+    for block in blocks:
+        if not block:
+            continue
+        lines = block.replace("\n", "<br>\n")
+        html.append(lines if BLOCK_START.match(block) else f"<p>{lines}</p>")
+    return "\n".join(html)
+
+
+def render(text: str) -> str:
+    """The stored HTML of a comment body: paragraphs first, the sanitizer last."""
+    return _CLEANER.clean(paragraphs(text))

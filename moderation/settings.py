@@ -1,0 +1,126 @@
+"""Every MODERATION_* setting: its name, default and help, and how it is loaded.
+
+The table below is the single source of truth: the loader, the README and a test
+that checks the README documents each setting all read from it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from flask import Flask
+
+
+class SettingsError(ValueError):
+    """A MODERATION_* setting holds a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configurable value: its name without the prefix, default and help."""
+
+    name: str
+    default: Any
+    help: str
+    coerce: Callable[[Any], Any] = str
+
+
+def _origins(value: Any) -> tuple[str, ...]:
+    """Parse a comma-separated list of origins into normalized scheme://host[:port]."""
+    origins = []
+    for raw in str(value or "").split(","):
+        origin = raw.strip().rstrip("/")
+        if not origin:
+            continue
+        if not re.fullmatch(r"https?://[^/\s?#]+", origin):
+            raise SettingsError(f"MODERATION_ALLOWED_ORIGINS: {origin!r} is not an origin like https://example.org")
+        origins.append(origin.lower())
+    return tuple(origins)
+
+
+def _rate(value: Any) -> str:
+    """Accept '5/minute'-style limits, or 0 to turn per-client limits off."""
+    text = str(value).strip()
+    if text in ("0", ""):
+        return ""
+    if not re.fullmatch(r"\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?(\s*;\s*\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?)*", text):
+        raise SettingsError(f"MODERATION_RATELIMIT: {text!r} is not a limit like 5/minute (or 0 for none)")
+    return text
+
+
+def _non_negative_int(value: Any) -> int:
+    """Coerce to an int that is zero or more."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"expected a whole number, got {value!r}") from None
+    if number < 0:
+        raise SettingsError(f"expected zero or more, got {number}")
+    return number
+
+
+def _keys(value: Any) -> tuple[str, ...]:
+    """Parse a comma-separated list of retired secret keys."""
+    return tuple(key.strip() for key in str(value or "").split(",") if key.strip())
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", "", "SQLAlchemy URL of the database. Default: a SQLite file "
+            "`moderation.sqlite3` in the instance folder. PostgreSQL: `postgresql+psycopg://user@host/db`."),
+    Setting("SECRET_KEY", "", "Signs sessions and tokens and derives the keys that encrypt and digest "
+            "emails. Generated and kept in `instance/secret_key` (mode 0600) when unset."),
+    Setting("OLD_SECRET_KEYS", "", "Comma-separated retired secret keys, still used to decrypt emails "
+            "stored under them, so the secret key can rotate.", _keys),
+    Setting("ALLOWED_ORIGINS", "", "Comma-separated origins (`https://blog.example`) allowed to call the "
+            "public API from a browser and to be redirected to after the plain form.", _origins),
+    Setting("RATELIMIT", "5/minute", "Submissions allowed per client address, like `5/minute` "
+            "(several joined with `;`). `0` turns off every per-client limit on submissions.", _rate),
+    Setting("RATELIMIT_STORAGE", "", "Where rate-limit counters live. Default: the database, shared by "
+            "every worker and instance. A `redis://host:6379/0` URL keeps them in Redis instead."),
+    Setting("TRUSTED_PROXIES", 0, "How many reverse proxies in front of the service to trust for the "
+            "client address (`X-Forwarded-For`). `0`: the socket peer is the client.", _non_negative_int),
+    Setting("MAX_REQUEST_BYTES", 65536, "Largest request body accepted; larger ones get `413 too_large`.",
+            _non_negative_int),
+)
+
+
+def load_settings(app: Flask, overrides: dict[str, Any] | None = None) -> None:
+    """Read MODERATION_* from the environment (plus overrides), coerce and validate each."""
+    for setting in SETTINGS:
+        app.config.setdefault(setting.name, setting.default)
+    app.config.from_prefixed_env("MODERATION")
+    if overrides:
+        app.config.update(overrides)
+    for setting in SETTINGS:
+        try:
+            app.config[setting.name] = setting.coerce(app.config[setting.name])
+        except SettingsError as error:
+            raise SettingsError(f"MODERATION_{setting.name}: {error}") from None
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "moderation.sqlite3")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_REQUEST_BYTES"] or None
+
+
+def _instance_secret(path: Path) -> str:
+    """Return the secret kept at path, creating it with mode 0600 on first use."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # Write aside, then link into place: workers starting together agree on one key.
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    return path.read_text().strip()

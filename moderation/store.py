@@ -1,0 +1,163 @@
+"""Storage: the named queries and write transactions, and nothing about HTTP or policy.
+
+Reads use the app context's session; every write runs in its own transaction from
+`database.writing()`. Any change to an article's approved set bumps its `version`
+in the same transaction, which is what the public ETag is made of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .database import session, writing
+from .errors import CommentsClosed, Duplicate, NotFound, ValidationFailed
+from .models import ApiToken, Article, AuditEntry, Comment, Moderator, Status
+
+PUBLIC_COLUMNS = (Comment.id, Comment.parent_id, Comment.author_name, Comment.author_website,
+                  Comment.avatar, Comment.body_html, Comment.created_at)
+
+
+@dataclass(frozen=True)
+class ArticleState:
+    """What the public list needs to know before it reads any comment."""
+
+    version: int
+    created_at: datetime
+    approved: int
+    closed: bool
+
+
+def article_state(article_id: str) -> ArticleState | None:
+    """The article's version, creation time, approved count and closed flag, in one query."""
+    approved = (select(func.count()).select_from(Comment)
+                .where(Comment.article_id == Article.id, Comment.status == Status.APPROVED)
+                .scalar_subquery())
+    row = session().execute(
+        select(Article.version, Article.created_at, approved, Article.closed).where(Article.id == article_id)
+    ).first()
+    return ArticleState(*row) if row else None
+
+
+def public_page(article_id: str, limit: int, after_id: int) -> Sequence[Row[Any]]:
+    """Up to limit + 1 approved comments after after_id, oldest first (the extra one says 'more')."""
+    query = (select(*PUBLIC_COLUMNS)
+             .where(Comment.article_id == article_id, Comment.status == Status.APPROVED, Comment.id > after_id)
+             .order_by(Comment.id).limit(limit + 1))
+    return session().execute(query).all()
+
+
+def approved_counts(article_ids: Iterable[str]) -> dict[str, int]:
+    """Approved comments per article, zero for articles with none or unknown."""
+    ids = list(dict.fromkeys(article_ids))
+    query = (select(Comment.article_id, func.count())
+             .where(Comment.article_id.in_(ids), Comment.status == Status.APPROVED)
+             .group_by(Comment.article_id))
+    counts = dict.fromkeys(ids, 0)
+    counts.update({article_id: count for article_id, count in session().execute(query)})
+    return counts
+
+
+def add_comment(comment: Comment, title: str | None, url: str | None) -> Comment:
+    """Store a new comment, creating its article; refuse closed articles, bad parents, duplicates."""
+    try:
+        with writing() as db:
+            article = db.get(Article, comment.article_id)
+            if article is None:
+                article = Article(id=comment.article_id, title=title, url=url, created_at=comment.created_at)
+                db.add(article)
+            elif article.closed:
+                raise CommentsClosed()
+            else:
+                article.title, article.url = title or article.title, url or article.url
+            if comment.parent_id is not None:
+                _check_parent(db, comment)
+            db.add(comment)
+            if comment.status == Status.APPROVED:
+                article.version += 1
+            db.flush()
+    except IntegrityError as error:
+        if "comments_no_duplicates" in str(error.orig) or "UNIQUE" in str(error.orig).upper():
+            raise Duplicate() from None
+        raise
+    return comment
+
+
+def _check_parent(db: Session, comment: Comment) -> None:
+    parent = db.execute(select(Comment.article_id, Comment.status).where(Comment.id == comment.parent_id)).first()
+    if parent is None or parent.article_id != comment.article_id or parent.status != Status.APPROVED:
+        raise ValidationFailed({"parent_id": "must be the id of an approved comment on this article"})
+
+
+def existing_duplicate(article_id: str, email_digest: str, body_digest: str) -> int | None:
+    """The id of the comment that a resubmission duplicates, if any."""
+    return session().execute(select(Comment.id).where(
+        Comment.article_id == article_id, Comment.email_digest == email_digest,
+        Comment.body_digest == body_digest)).scalar()
+
+
+def queue_page(status: Status, limit: int, after_id: int) -> Sequence[Comment]:
+    """Up to limit + 1 comments in a state, oldest first, for moderators."""
+    query = (select(Comment).where(Comment.status == status, Comment.id > after_id)
+             .order_by(Comment.id).limit(limit + 1))
+    return session().scalars(query).all()
+
+
+def moderate(comment_id: int, new_status: Status, moderator: Moderator, via: str, now: datetime) -> Status:
+    """Move a comment to a new state (or delete it), bump the ETag if public, audit it."""
+    with writing() as db:
+        comment = db.get(Comment, comment_id, with_for_update=True)
+        if comment is None:
+            raise NotFound(f"There is no comment {comment_id}.")
+        was_public = comment.status == Status.APPROVED
+        if new_status == Status.DELETED:
+            db.delete(comment)
+        else:
+            comment.status, comment.updated_at = new_status, now
+        if was_public or new_status == Status.APPROVED:
+            db.execute(update(Article).where(Article.id == comment.article_id)
+                       .values(version=Article.version + 1))
+        db.add(AuditEntry(moderator_id=moderator.id, moderator_name=moderator.name, action=str(new_status),
+                          comment_id=comment_id, article_id=comment.article_id, via=via, created_at=now))
+    return new_status
+
+
+def moderator_by_token(hashed: str) -> Moderator | None:
+    """The moderator who owns a token hash."""
+    query = select(Moderator).join(ApiToken, ApiToken.moderator_id == Moderator.id).where(
+        ApiToken.token_hash == hashed)
+    return session().scalars(query).first()
+
+
+def moderator_by_name(name: str) -> Moderator | None:
+    """A moderator by log-in name."""
+    return session().scalars(select(Moderator).where(Moderator.name == name)).first()
+
+
+def save_moderator(name: str, password_hash: str, now: datetime) -> bool:
+    """Create a moderator or set the password of an existing one; True when created."""
+    with writing() as db:
+        moderator = db.scalars(select(Moderator).where(Moderator.name == name)).first()
+        if moderator is not None:
+            moderator.password_hash = password_hash
+            return False
+        db.add(Moderator(name=name, password_hash=password_hash, created_at=now))
+        return True
+
+
+def add_token(moderator_id: int, hashed: str, now: datetime) -> None:
+    """Store a new API token's hash."""
+    with writing() as db:
+        db.add(ApiToken(moderator_id=moderator_id, token_hash=hashed, created_at=now))
+
+
+def delete_all(db: Session) -> None:
+    """Empty every table (tests use this between cases)."""
+    for model in (AuditEntry, ApiToken, Comment, Moderator, Article):
+        db.execute(delete(model))

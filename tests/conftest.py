@@ -1,0 +1,125 @@
+"""Fixtures: an app on each database backend, its client and CLI runner, and helpers.
+
+Integration tests run once on SQLite and once on PostgreSQL; the PostgreSQL run needs
+MODERATION_TEST_DATABASE_URL. With MODERATION_TEST_STRICT=1 (CI) a skipped test fails
+the run, so no required suite can quietly go missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from moderation import create_app
+from moderation.database import create_schema
+from moderation.models import Base
+
+TEST_SECRET = "test-secret-key-not-for-production"
+PG_URL = os.environ.get("MODERATION_TEST_DATABASE_URL", "")
+STRICT = os.environ.get("MODERATION_TEST_STRICT") == "1"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In strict mode, any skipped test makes the run fail."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if STRICT and skipped and exitstatus == 0:
+        reporter.write_line(f"MODERATION_TEST_STRICT: {len(skipped)} test(s) skipped; failing the run.", red=True)
+        session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The PostgreSQL test database, emptied and given a fresh schema once per run."""
+    if not PG_URL:
+        pytest.skip("set MODERATION_TEST_DATABASE_URL to run the PostgreSQL tests")
+    engine = create_engine(PG_URL)
+    Base.metadata.drop_all(engine)
+    create_schema(engine)
+    engine.dispose()
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """A fresh database: a new SQLite file, or the PostgreSQL test database emptied."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    yield url
+
+
+def make_app(database_url: str, **overrides: Any) -> Flask:
+    """An app on database_url with the schema in place; rate limits off unless overridden."""
+    config = {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, "RATELIMIT": "0",
+              "RATELIMIT_STORAGE": "", "TESTING": True, **overrides}
+    app = create_app(config)
+    with app.app_context():
+        create_schema(app.extensions["moderation.engine"])
+    return app
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    """The application on a fresh database."""
+    app = make_app(database_url)
+    yield app
+    app.extensions["moderation.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # type: ignore[no-untyped-def]
+    """A CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def token(runner) -> str:  # type: ignore[no-untyped-def]
+    """A moderator API token made through the CLI, as an operator would."""
+    result = runner.invoke(args=["create-moderator", "mod", "--password-stdin"], input="correct horse\n")
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["create-token", "mod"])
+    assert result.exit_code == 0, result.output
+    return result.output.strip().splitlines()[-1]
+
+
+def comment(**fields: Any) -> dict[str, Any]:
+    """A valid submission, with fields overridden."""
+    return {"name": "Ann Reader", "email": "ann@example.org", "body": "A thoughtful comment.", **fields}
+
+
+def submit(client: FlaskClient, article: str = "12345", **fields: Any):  # type: ignore[no-untyped-def]
+    """POST a submission to an article."""
+    return client.post(f"/api/v1/articles/{article}/comments", json=comment(**fields))
+
+
+def moderate(client: FlaskClient, token: str, comment_id: int, action: str):  # type: ignore[no-untyped-def]
+    """Apply a moderation action through the token API."""
+    return client.post(f"/api/v1/moderation/comments/{comment_id}", json={"action": action},
+                       headers={"Authorization": f"Bearer {token}"})
+
+
+def approved(client: FlaskClient, token: str, article: str = "12345", **fields: Any) -> int:
+    """Submit and approve a comment; return its id."""
+    response = submit(client, article, **fields)
+    assert response.status_code == 202, response.json
+    assert moderate(client, token, response.json["id"], "approve").status_code == 200
+    return response.json["id"]
