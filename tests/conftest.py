@@ -8,6 +8,7 @@ the run, so no required suite can quietly go missing.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -123,3 +124,69 @@ def approved(client: FlaskClient, token: str, article: str = "12345", **fields: 
     assert response.status_code == 202, response.json
     assert moderate(client, token, response.json["id"], "approve").status_code == 200
     return response.json["id"]
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts")
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """Debian's headless Chromium driven by Playwright, shared by the browser tests."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("browser tests need Debian's chromium: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def artifacts() -> str:
+    """The folder where browser tests save screenshots (kept out of git)."""
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    return ARTIFACTS
+
+
+class LiveServer:
+    """The app served over real HTTP on 127.0.0.1 from a thread, for browser tests."""
+
+    def __init__(self, app: Flask) -> None:
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and close the database."""
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+        self.app.extensions["moderation.engine"].dispose()
+
+
+@pytest.fixture
+def live_server_factory(tmp_path: Any) -> Iterator[Any]:
+    """Start live servers on fresh SQLite databases: factory(**settings) -> LiveServer."""
+    servers: list[LiveServer] = []
+
+    def start(**overrides: Any) -> LiveServer:
+        database = tmp_path / f"live{len(servers)}.sqlite3"
+        servers.append(LiveServer(make_app(f"sqlite:///{database}", **overrides)))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def live_server(live_server_factory: Any) -> LiveServer:
+    """One live server with default test settings."""
+    return live_server_factory()
