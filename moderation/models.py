@@ -89,6 +89,8 @@ class Comment(Base):
         Index("comments_public", "article_id", "status", "id"),
         Index("comments_queue", "status", "id"),
         Index("comments_author", "email_digest", "status"),
+        # Ids are never reused after a delete: cursors and the audit log refer to them.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -7,7 +7,9 @@ gives every link `rel="nofollow ugc noopener"`. Only http, https and mailto link
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Iterable, Iterator
 from functools import partial
 
 from bleach.linkifier import LinkifyFilter
@@ -48,14 +50,30 @@ def _set_rel(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
+class CommentsAsText:
+    """An html5lib filter that shows HTML comments as the text the author typed."""
+
+    def __init__(self, source: Iterable[dict]) -> None:
+        self.source = source
+
+    def __iter__(self) -> Iterator[dict]:
+        for token in self.source:
+            if token["type"] == "Comment":
+                yield {"type": "Characters", "data": f"<!--{token['data']}-->"}
+            else:
+                yield token
+
+
 _CLEANER = Cleaner(
     tags=ALLOWED_TAGS,
     attributes=_allowed_attribute,
     protocols=ALLOWED_PROTOCOLS,
     strip=False,
-    strip_comments=True,
-    filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)],
+    strip_comments=False,
+    filters=[CommentsAsText,
+             partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)],
 )
+_TEXT_ONLY = Cleaner(tags=set(), strip=True, strip_comments=True)
 
 
 def paragraphs(text: str) -> str:
@@ -72,4 +90,8 @@ def paragraphs(text: str) -> str:
 
 def render(text: str) -> str:
     """The stored HTML of a comment body: paragraphs first, the sanitizer last."""
-    return _CLEANER.clean(paragraphs(text))
+    rendered = _CLEANER.clean(paragraphs(text))
+    if _TEXT_ONLY.clean(rendered).strip():
+        return rendered
+    # Only empty tags: show what was typed rather than nothing at all.
+    return _CLEANER.clean(paragraphs(html.escape(text, quote=False)))

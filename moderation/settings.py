@@ -93,7 +93,8 @@ SETTINGS: tuple[Setting, ...] = (
 def load_settings(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     """Read MODERATION_* from the environment (plus overrides), coerce and validate each."""
     for setting in SETTINGS:
-        app.config.setdefault(setting.name, setting.default)
+        if app.config.get(setting.name) is None:  # Flask presets SECRET_KEY to None
+            app.config[setting.name] = setting.default
     app.config.from_prefixed_env("MODERATION")
     if overrides:
         app.config.update(overrides)

@@ -21,7 +21,7 @@ BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 # Characters that may not stand unencoded in a URL (RFC 3986 plus what browsers mangle).
 URL_FORBIDDEN = re.compile(r"[\s\"'<>`{}|\\^\x00-\x1f\x7f]")
 SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-HOST_AND_PORT = re.compile(r"[^:/?#]+:\d*(?:[/?#]|$)")
+HOST_AND_PORT = re.compile(r"[^:/?#]+:\d+(?:[/?#]|$)")
 
 NAME_MAX, BODY_MAX, EMAIL_MAX, WEBSITE_MAX = 100, 5000, 254, 200
 TITLE_MAX, ARTICLE_URL_MAX = 300, 2000

@@ -62,22 +62,31 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]
     yield url
 
 
+_APPS: list[Flask] = []
+
+
 def make_app(database_url: str, **overrides: Any) -> Flask:
     """An app on database_url with the schema in place; rate limits off unless overridden."""
     config = {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, "RATELIMIT": "0",
               "RATELIMIT_STORAGE": "", "TESTING": True, **overrides}
     app = create_app(config)
-    with app.app_context():
-        create_schema(app.extensions["moderation.engine"])
+    create_schema(app.extensions["moderation.engine"])
+    _APPS.append(app)
     return app
 
 
+@pytest.fixture(autouse=True)
+def _close_databases() -> Iterator[None]:
+    """Close the connection pools of every app a test made."""
+    yield
+    while _APPS:
+        _APPS.pop().extensions["moderation.engine"].dispose()
+
+
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
+def app(database_url: str) -> Flask:
     """The application on a fresh database."""
-    app = make_app(database_url)
-    yield app
-    app.extensions["moderation.engine"].dispose()
+    return make_app(database_url)
 
 
 @pytest.fixture
@@ -95,6 +104,11 @@ def runner(app: Flask):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def token(runner) -> str:  # type: ignore[no-untyped-def]
     """A moderator API token made through the CLI, as an operator would."""
+    return make_token(runner)
+
+
+def make_token(runner) -> str:  # type: ignore[no-untyped-def]
+    """Create moderator `mod` and an API token for it with the CLI; return the token."""
     result = runner.invoke(args=["create-moderator", "mod", "--password-stdin"], input="correct horse\n")
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["create-token", "mod"])
@@ -165,10 +179,9 @@ class LiveServer:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop serving and close the database."""
+        """Stop serving."""
         self._server.shutdown()
         self._thread.join(timeout=10)
-        self.app.extensions["moderation.engine"].dispose()
 
 
 @pytest.fixture

@@ -1,0 +1,172 @@
+-- The database schema of the comment moderation service.
+-- Generated from moderation/models.py by `python -m moderation.schema > schema.sql`;
+-- `flask --app app init-db` creates it (and is safe to run again).
+
+-- ===== SQLite (the embedded default) =====
+
+CREATE TABLE articles (
+	id VARCHAR(128) NOT NULL,
+	title VARCHAR(300),
+	url VARCHAR(2000),
+	closed BOOLEAN NOT NULL,
+	version INTEGER NOT NULL,
+	created_at DATETIME NOT NULL,
+	PRIMARY KEY (id)
+);
+
+CREATE TABLE moderators (
+	id INTEGER NOT NULL,
+	name VARCHAR(64) NOT NULL,
+	password_hash VARCHAR(255) NOT NULL,
+	created_at DATETIME NOT NULL,
+	PRIMARY KEY (id),
+	UNIQUE (name)
+);
+
+CREATE TABLE rate_counters (
+	"key" VARCHAR(255) NOT NULL,
+	count INTEGER NOT NULL,
+	expires_at FLOAT NOT NULL,
+	PRIMARY KEY ("key")
+);
+
+CREATE TABLE api_tokens (
+	id INTEGER NOT NULL,
+	moderator_id INTEGER NOT NULL,
+	token_hash VARCHAR(64) NOT NULL,
+	created_at DATETIME NOT NULL,
+	PRIMARY KEY (id),
+	FOREIGN KEY(moderator_id) REFERENCES moderators (id) ON DELETE CASCADE,
+	UNIQUE (token_hash)
+);
+
+CREATE TABLE audit_log (
+	id INTEGER NOT NULL,
+	moderator_id INTEGER,
+	moderator_name VARCHAR(64) NOT NULL,
+	action VARCHAR(32) NOT NULL,
+	comment_id INTEGER,
+	article_id VARCHAR(128),
+	detail VARCHAR(500),
+	via VARCHAR(8) NOT NULL,
+	created_at DATETIME NOT NULL,
+	PRIMARY KEY (id),
+	FOREIGN KEY(moderator_id) REFERENCES moderators (id) ON DELETE SET NULL
+);
+
+CREATE INDEX audit_by_time ON audit_log (created_at);
+
+CREATE TABLE comments (
+	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+	article_id VARCHAR(128) NOT NULL,
+	parent_id INTEGER,
+	status VARCHAR(16) NOT NULL,
+	reason VARCHAR(300),
+	author_name VARCHAR(100) NOT NULL,
+	author_website VARCHAR(200),
+	email_sealed BLOB NOT NULL,
+	email_key_id VARCHAR(16) NOT NULL,
+	email_digest VARCHAR(64) NOT NULL,
+	avatar VARCHAR(16) NOT NULL,
+	body_text TEXT NOT NULL,
+	body_html TEXT NOT NULL,
+	body_digest VARCHAR(64) NOT NULL,
+	ip VARCHAR(45),
+	created_at DATETIME NOT NULL,
+	updated_at DATETIME NOT NULL,
+	CONSTRAINT comments_status_valid CHECK (status IN ('pending', 'approved', 'rejected', 'spam')),
+	CONSTRAINT comments_no_duplicates UNIQUE (article_id, email_digest, body_digest),
+	FOREIGN KEY(article_id) REFERENCES articles (id) ON DELETE CASCADE,
+	FOREIGN KEY(parent_id) REFERENCES comments (id) ON DELETE SET NULL
+);
+
+CREATE INDEX comments_author ON comments (email_digest, status);
+
+CREATE INDEX comments_public ON comments (article_id, status, id);
+
+CREATE INDEX comments_queue ON comments (status, id);
+
+-- ===== PostgreSQL =====
+
+CREATE TABLE articles (
+	id VARCHAR(128) NOT NULL,
+	title VARCHAR(300),
+	url VARCHAR(2000),
+	closed BOOLEAN NOT NULL,
+	version INTEGER NOT NULL,
+	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	PRIMARY KEY (id)
+);
+
+CREATE TABLE moderators (
+	id SERIAL NOT NULL,
+	name VARCHAR(64) NOT NULL,
+	password_hash VARCHAR(255) NOT NULL,
+	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	PRIMARY KEY (id),
+	UNIQUE (name)
+);
+
+CREATE TABLE rate_counters (
+	key VARCHAR(255) NOT NULL,
+	count INTEGER NOT NULL,
+	expires_at FLOAT NOT NULL,
+	PRIMARY KEY (key)
+);
+
+CREATE TABLE api_tokens (
+	id SERIAL NOT NULL,
+	moderator_id INTEGER NOT NULL,
+	token_hash VARCHAR(64) NOT NULL,
+	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	PRIMARY KEY (id),
+	FOREIGN KEY(moderator_id) REFERENCES moderators (id) ON DELETE CASCADE,
+	UNIQUE (token_hash)
+);
+
+CREATE TABLE audit_log (
+	id SERIAL NOT NULL,
+	moderator_id INTEGER,
+	moderator_name VARCHAR(64) NOT NULL,
+	action VARCHAR(32) NOT NULL,
+	comment_id INTEGER,
+	article_id VARCHAR(128),
+	detail VARCHAR(500),
+	via VARCHAR(8) NOT NULL,
+	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	PRIMARY KEY (id),
+	FOREIGN KEY(moderator_id) REFERENCES moderators (id) ON DELETE SET NULL
+);
+
+CREATE INDEX audit_by_time ON audit_log (created_at);
+
+CREATE TABLE comments (
+	id SERIAL NOT NULL,
+	article_id VARCHAR(128) NOT NULL,
+	parent_id INTEGER,
+	status VARCHAR(16) NOT NULL,
+	reason VARCHAR(300),
+	author_name VARCHAR(100) NOT NULL,
+	author_website VARCHAR(200),
+	email_sealed BYTEA NOT NULL,
+	email_key_id VARCHAR(16) NOT NULL,
+	email_digest VARCHAR(64) NOT NULL,
+	avatar VARCHAR(16) NOT NULL,
+	body_text TEXT NOT NULL,
+	body_html TEXT NOT NULL,
+	body_digest VARCHAR(64) NOT NULL,
+	ip VARCHAR(45),
+	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	PRIMARY KEY (id),
+	CONSTRAINT comments_status_valid CHECK (status IN ('pending', 'approved', 'rejected', 'spam')),
+	CONSTRAINT comments_no_duplicates UNIQUE (article_id, email_digest, body_digest),
+	FOREIGN KEY(article_id) REFERENCES articles (id) ON DELETE CASCADE,
+	FOREIGN KEY(parent_id) REFERENCES comments (id) ON DELETE SET NULL
+);
+
+CREATE INDEX comments_author ON comments (email_digest, status);
+
+CREATE INDEX comments_public ON comments (article_id, status, id);
+
+CREATE INDEX comments_queue ON comments (status, id);

@@ -1,0 +1,44 @@
+"""The command line of the contract: init-db, create-moderator, create-token."""
+
+from __future__ import annotations
+
+from conftest import submit
+
+
+def test_create_moderator_and_token(runner, client) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(args=["create-moderator", "ann", "--password-stdin"], input="long enough pw\n")
+    assert result.exit_code == 0 and "created" in result.output
+    result = runner.invoke(args=["create-token", "ann"])
+    assert result.exit_code == 0
+    token = result.output.strip().splitlines()[-1]
+    assert token.startswith("mod_") and len(token) > 40
+    submit(client)
+    assert client.get("/api/v1/moderation/queue", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    second = runner.invoke(args=["create-token", "ann"]).output.strip().splitlines()[-1]
+    assert second != token
+
+
+def test_password_prompt_asks_twice(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(args=["create-moderator", "bob"], input="a good password\na good password\n")
+    assert result.exit_code == 0, result.output
+    assert "Password:" in result.output and "Repeat for confirmation" in result.output
+
+
+def test_existing_moderator_gets_a_new_password(app, runner) -> None:  # type: ignore[no-untyped-def]
+    from moderation import auth, store
+
+    runner.invoke(args=["create-moderator", "ann", "--password-stdin"], input="first password\n")
+    result = runner.invoke(args=["create-moderator", "ann", "--password-stdin"], input="second password\n")
+    assert "password changed" in result.output
+    with app.app_context():
+        moderator = store.moderator_by_name("ann")
+        assert auth.check_password(moderator.password_hash, "second password")
+        assert not auth.check_password(moderator.password_hash, "first password")
+        assert "second password" not in moderator.password_hash
+
+
+def test_errors_are_clear(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(args=["create-moderator", "ann", "--password-stdin"], input="short\n")
+    assert result.exit_code != 0 and "at least 8" in result.output
+    result = runner.invoke(args=["create-token", "nobody"])
+    assert result.exit_code != 0 and "no moderator 'nobody'" in result.output
