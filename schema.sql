@@ -9,9 +9,21 @@ CREATE TABLE articles (
 	title VARCHAR(300),
 	url VARCHAR(2000),
 	closed BOOLEAN NOT NULL,
+	premoderation VARCHAR(16),
 	version INTEGER NOT NULL,
 	created_at DATETIME NOT NULL,
 	PRIMARY KEY (id)
+);
+
+CREATE TABLE blocks (
+	id INTEGER NOT NULL,
+	kind VARCHAR(8) NOT NULL,
+	value VARCHAR(64) NOT NULL,
+	note VARCHAR(200),
+	created_at DATETIME NOT NULL,
+	PRIMARY KEY (id),
+	CONSTRAINT blocks_kind_valid CHECK (kind IN ('ip', 'email')),
+	CONSTRAINT blocks_unique UNIQUE (kind, value)
 );
 
 CREATE TABLE moderators (
@@ -28,6 +40,22 @@ CREATE TABLE rate_counters (
 	count INTEGER NOT NULL,
 	expires_at FLOAT NOT NULL,
 	PRIMARY KEY ("key")
+);
+
+CREATE TABLE rules_version (
+	id INTEGER NOT NULL,
+	version INTEGER NOT NULL,
+	PRIMARY KEY (id)
+);
+
+CREATE TABLE word_lists (
+	id INTEGER NOT NULL,
+	list VARCHAR(8) NOT NULL,
+	word VARCHAR(200) NOT NULL,
+	created_at DATETIME NOT NULL,
+	PRIMARY KEY (id),
+	CONSTRAINT word_lists_list_valid CHECK (list IN ('hold', 'spam')),
+	CONSTRAINT word_lists_unique UNIQUE (list, word)
 );
 
 CREATE TABLE api_tokens (
@@ -72,6 +100,7 @@ CREATE TABLE comments (
 	body_html TEXT NOT NULL,
 	body_digest VARCHAR(64) NOT NULL,
 	ip VARCHAR(45),
+	commenter_key_hash VARCHAR(64),
 	created_at DATETIME NOT NULL,
 	updated_at DATETIME NOT NULL,
 	CONSTRAINT comments_status_valid CHECK (status IN ('pending', 'approved', 'rejected', 'spam')),
@@ -80,7 +109,9 @@ CREATE TABLE comments (
 	FOREIGN KEY(parent_id) REFERENCES comments (id) ON DELETE SET NULL
 );
 
-CREATE INDEX comments_author ON comments (email_digest, status);
+CREATE INDEX comments_author ON comments (email_digest, status, commenter_key_hash);
+
+CREATE INDEX comments_by_time ON comments (status, created_at);
 
 CREATE INDEX comments_public ON comments (article_id, status, id);
 
@@ -93,9 +124,21 @@ CREATE TABLE articles (
 	title VARCHAR(300),
 	url VARCHAR(2000),
 	closed BOOLEAN NOT NULL,
+	premoderation VARCHAR(16),
 	version INTEGER NOT NULL,
 	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
 	PRIMARY KEY (id)
+);
+
+CREATE TABLE blocks (
+	id SERIAL NOT NULL,
+	kind VARCHAR(8) NOT NULL,
+	value VARCHAR(64) NOT NULL,
+	note VARCHAR(200),
+	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	PRIMARY KEY (id),
+	CONSTRAINT blocks_kind_valid CHECK (kind IN ('ip', 'email')),
+	CONSTRAINT blocks_unique UNIQUE (kind, value)
 );
 
 CREATE TABLE moderators (
@@ -112,6 +155,22 @@ CREATE TABLE rate_counters (
 	count INTEGER NOT NULL,
 	expires_at FLOAT NOT NULL,
 	PRIMARY KEY (key)
+);
+
+CREATE TABLE rules_version (
+	id SERIAL NOT NULL,
+	version INTEGER NOT NULL,
+	PRIMARY KEY (id)
+);
+
+CREATE TABLE word_lists (
+	id SERIAL NOT NULL,
+	list VARCHAR(8) NOT NULL,
+	word VARCHAR(200) NOT NULL,
+	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	PRIMARY KEY (id),
+	CONSTRAINT word_lists_list_valid CHECK (list IN ('hold', 'spam')),
+	CONSTRAINT word_lists_unique UNIQUE (list, word)
 );
 
 CREATE TABLE api_tokens (
@@ -156,6 +215,7 @@ CREATE TABLE comments (
 	body_html TEXT NOT NULL,
 	body_digest VARCHAR(64) NOT NULL,
 	ip VARCHAR(45),
+	commenter_key_hash VARCHAR(64),
 	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
 	updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
 	PRIMARY KEY (id),
@@ -165,7 +225,9 @@ CREATE TABLE comments (
 	FOREIGN KEY(parent_id) REFERENCES comments (id) ON DELETE SET NULL
 );
 
-CREATE INDEX comments_author ON comments (email_digest, status);
+CREATE INDEX comments_author ON comments (email_digest, status, commenter_key_hash);
+
+CREATE INDEX comments_by_time ON comments (status, created_at);
 
 CREATE INDEX comments_public ON comments (article_id, status, id);
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from . import api, cli, database, errors, pages, ratelimit
+from . import api, cli, cli_rules, database, errors, pages, ratelimit
 from .privacy import EmailVault
 from .settings import load_settings
 
@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter = ratelimit.init_app(app, database.engine_of(app))
     ratelimit.limit_submissions(app, limiter)
     cli.init_app(app)
+    cli_rules.init_app(app)
     app.before_request(_assign_request_id)
     app.after_request(_common_headers)
     return app

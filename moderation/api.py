@@ -15,6 +15,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from . import store
+from .antibot import issue_form_token
 from .auth import token_required
 from .errors import ApiError, NotFound, ValidationFailed
 from .intake import accept, check_article_id, vault
@@ -87,10 +88,19 @@ def _page(rows: list[Any], limit: int, scope: str) -> tuple[list[Any], str | Non
 @bp.post("/articles/<path:article_id>/comments")
 def submit_comment(article_id: str) -> tuple[dict[str, Any], int]:
     """Accept a comment; 202 when it waits for a moderator, 201 when approved at once."""
-    comment = accept(article_id, _json_object(), request.remote_addr, now())
+    accepted = accept(article_id, _json_object(), request.remote_addr, now(), request.user_agent.string)
+    comment, key = accepted.comment, accepted.commenter_key
     if comment.status == Status.APPROVED:
-        return {"id": comment.id, "status": "approved", "comment": public_comment(comment)}, 201
-    return {"id": comment.id, "status": "pending", "message": PENDING_MESSAGE}, 202
+        return {"id": comment.id, "status": "approved", "comment": public_comment(comment), "commenter_key": key}, 201
+    return {"id": comment.id, "status": "pending", "message": PENDING_MESSAGE, "commenter_key": key}, 202
+
+
+@bp.get("/form-token")
+def form_token() -> tuple[dict[str, Any], int, dict[str, str]]:
+    """A signed timestamp for a form being shown now (bots that post at once are spam)."""
+    token = issue_form_token(current_app.config["SECRET_KEY"], now())
+    body = {"form_token": token, "min_seconds": current_app.config["MIN_FORM_SECONDS"]}
+    return body, 200, {"Cache-Control": "no-store"}
 
 
 @bp.get("/articles/<path:article_id>/comments")

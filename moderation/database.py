@@ -12,10 +12,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Base
+from .models import Base, RulesVersion
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -88,5 +88,8 @@ def _close_session(_exception: BaseException | None) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every missing table and index; existing ones are left alone."""
+    """Create every missing table and index, and the one rules_version row; keep what exists."""
     Base.metadata.create_all(engine, checkfirst=True)
+    with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as connection:
+        if connection.scalar(select(RulesVersion.id)) is None:
+            connection.execute(insert(RulesVersion).values(id=1, version=1))

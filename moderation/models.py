@@ -73,6 +73,8 @@ class Article(Base):
     title: Mapped[str | None] = mapped_column(String(300))
     url: Mapped[str | None] = mapped_column(String(2000))
     closed: Mapped[bool] = mapped_column(default=False)
+    # None: the site-wide MODERATION_PREMODERATION applies.
+    premoderation: Mapped[str | None] = mapped_column(String(16))
     # Bumped in the same transaction as any change to the approved set: the ETag.
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -88,7 +90,8 @@ class Comment(Base):
         UniqueConstraint("article_id", "email_digest", "body_digest", name="comments_no_duplicates"),
         Index("comments_public", "article_id", "status", "id"),
         Index("comments_queue", "status", "id"),
-        Index("comments_author", "email_digest", "status"),
+        Index("comments_author", "email_digest", "status", "commenter_key_hash"),
+        Index("comments_by_time", "status", "created_at"),
         # Ids are never reused after a delete: cursors and the audit log refer to them.
         {"sqlite_autoincrement": True},
     )
@@ -108,6 +111,8 @@ class Comment(Base):
     body_html: Mapped[str] = mapped_column(Text)
     body_digest: Mapped[str] = mapped_column(String(64))
     ip: Mapped[str | None] = mapped_column(String(45))
+    # SHA-256 of the commenter key sent with it: proof of who wrote it (see policy).
+    commenter_key_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -159,3 +164,46 @@ class RateCounter(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[float] = mapped_column(Float)
+
+
+class WordEntry(Base):
+    """A word or phrase on the hold list or the spam list (WordPress's moderation keys)."""
+
+    __tablename__ = "word_lists"
+    __table_args__ = (
+        CheckConstraint("list IN ('hold', 'spam')", name="word_lists_list_valid"),
+        UniqueConstraint("list", "word", name="word_lists_unique"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list: Mapped[str] = mapped_column(String(8))
+    word: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Block(Base):
+    """A blocked IP address or range (CIDR), or a blocked email by its keyed digest."""
+
+    __tablename__ = "blocks"
+    __table_args__ = (
+        CheckConstraint("kind IN ('ip', 'email')", name="blocks_kind_valid"),
+        UniqueConstraint("kind", "value", name="blocks_unique"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    value: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RulesVersion(Base):
+    """One row whose number changes with every edit of the word lists or blocks.
+
+    Each process keeps its compiled rules until this number moves.
+    """
+
+    __tablename__ = "rules_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)

@@ -64,6 +64,10 @@ def document() -> dict[str, Any]:
                     "type": "object", "required": ["action"],
                     "properties": {"action": {"enum": ["approve", "reject", "spam", "delete"]}}}}}},
                 "responses": _responses(200, 400, 401, 404, 415, 422, ok={"type": "object"})}},
+            "/api/v1/form-token": {"get": {
+                "summary": "A signed timestamp to send back as `form_token` with a submission",
+                "responses": _responses(200, ok={"type": "object", "properties": {
+                    "form_token": {"type": "string"}, "min_seconds": {"type": "number"}}})}},
             "/api/v1/openapi.json": {"get": {"summary": "This document",
                                              "responses": _responses(200, ok={"type": "object"})}},
         },
@@ -77,7 +81,8 @@ def document() -> dict[str, Any]:
                     "name": {"type": "string", "maxLength": 100}, "email": {"type": "string", "maxLength": 254},
                     "website": {"type": "string", "maxLength": 200}, "body": {"type": "string", "maxLength": 5000},
                     "parent_id": {"type": ["integer", "null"]}, "article_title": {"type": "string"},
-                    "article_url": {"type": "string"}, "hp": {"type": "string"}}},
+                    "article_url": {"type": "string"}, "hp": {"type": "string"},
+                    "form_token": {"type": "string"}, "commenter_key": {"type": "string"}}},
                 "Page": {"type": "object", "properties": {
                     "article_id": {"type": "string"}, "count": {"type": "integer"},
                     "comments": {"type": "array", "items": {"type": "object"}},

@@ -125,12 +125,24 @@ def init_app(app: Flask, engine: Engine) -> Limiter:
     return limiter
 
 
+def submission_limits(rate: str, flood_seconds: int) -> str:
+    """The configured limit joined with the flood interval (none at all when rate is empty)."""
+    if not rate:
+        return ""
+    return f"{rate};1/{flood_seconds}seconds" if flood_seconds else rate
+
+
 def limit_submissions(app: Flask, limiter: Limiter) -> None:
-    """Put the shared per-client limit on every submission endpoint."""
+    """Put the shared per-client limit on every submission endpoint.
+
+    Only accepted submissions count, so a reader who fixes a field error and sends
+    again is not told to wait.
+    """
     shared = limiter.shared_limit(
-        lambda: current_app.config["RATELIMIT"],
+        lambda: submission_limits(current_app.config["RATELIMIT"], current_app.config["FLOOD_SECONDS"]),
         scope="submissions",
         exempt_when=lambda: not current_app.config["RATELIMIT"],
+        deduct_when=lambda response: response.status_code < 300,
     )
     for endpoint in SUBMISSION_ENDPOINTS:
         if endpoint in app.view_functions:

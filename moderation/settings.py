@@ -65,6 +65,37 @@ def _non_negative_int(value: Any) -> int:
     return number
 
 
+def _choice(*choices: str) -> Callable[[Any], str]:
+    """Coerce to one of the given words."""
+
+    def coerce(value: Any) -> str:
+        text = str(value).strip().lower()
+        if text not in choices:
+            raise SettingsError(f"expected one of {', '.join(choices)}, got {value!r}")
+        return text
+
+    return coerce
+
+
+def _seconds(value: Any) -> float:
+    """Coerce to a number of seconds, zero or more."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"expected a number of seconds, got {value!r}") from None
+    if not 0 <= number <= 3600:
+        raise SettingsError(f"expected 0 to 3600 seconds, got {number}")
+    return number
+
+
+def _http_url(value: Any) -> str:
+    """Empty, or an http(s) URL."""
+    text = str(value or "").strip()
+    if text and not re.fullmatch(r"https?://\S+", text):
+        raise SettingsError(f"{text!r} is not an http(s) URL")
+    return text
+
+
 def _keys(value: Any) -> tuple[str, ...]:
     """Parse a comma-separated list of retired secret keys."""
     return tuple(key.strip() for key in str(value or "").split(",") if key.strip())
@@ -87,6 +118,27 @@ SETTINGS: tuple[Setting, ...] = (
             "client address (`X-Forwarded-For`). `0`: the socket peer is the client.", _non_negative_int),
     Setting("MAX_REQUEST_BYTES", 65536, "Largest request body accepted; larger ones get `413 too_large`.",
             _non_negative_int),
+    Setting("FLOOD_SECONDS", 15, "Least time between two accepted submissions from one client address "
+            "(`429` with `Retry-After` otherwise). `0` turns it off; so does `MODERATION_RATELIMIT=0`.",
+            _non_negative_int),
+    Setting("PREMODERATION", "all", "Which comments wait for a moderator: `all`, `first-time` (returning "
+            "authors who prove it with their commenter key are approved at once) or `none`. "
+            "Articles may override it.", _choice("all", "first-time", "none")),
+    Setting("LINK_LIMIT", 2, "Hold a comment with this many links or more (as WordPress). `0` turns it off.",
+            _non_negative_int),
+    Setting("MIN_FORM_SECONDS", 3, "A comment sent sooner than this after its form was shown (signed "
+            "form token) is spam.", _seconds),
+    Setting("CLOSE_AFTER_DAYS", 0, "Close articles to new comments this many days after their first "
+            "comment. `0`: never.", _non_negative_int),
+    Setting("SPAM_CHECK_URL", "", "An Akismet-style `comment-check` URL to ask about each comment that "
+            "would not already be spam. Off when empty. Emails are never sent to it.", _http_url),
+    Setting("SPAM_CHECK_TIMEOUT", 2, "Seconds to wait for the spam check; when it fails or times out "
+            "the comment is held, never lost or approved.", _seconds),
+    Setting("PURGE_PENDING_DAYS", 30, "`flask --app app purge` deletes pending comments older than this.",
+            _non_negative_int),
+    Setting("PURGE_SPAM_DAYS", 30, "`flask --app app purge` deletes spam older than this.", _non_negative_int),
+    Setting("IP_RETENTION_DAYS", 30, "`flask --app app purge` cuts IP addresses older than this down to "
+            "their network (/24 for IPv4, /48 for IPv6).", _non_negative_int),
 )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .database import session, writing
-from .errors import CommentsClosed, Duplicate, NotFound, ValidationFailed
+from .errors import Duplicate, NotFound, ValidationFailed
 from .models import ApiToken, Article, AuditEntry, Comment, Moderator, Status
 
 PUBLIC_COLUMNS = (Comment.id, Comment.parent_id, Comment.author_name, Comment.author_website,
@@ -64,16 +64,37 @@ def approved_counts(article_ids: Iterable[str]) -> dict[str, int]:
     return counts
 
 
+@dataclass(frozen=True)
+class SubmissionContext:
+    """What the policy needs from storage about an article and an author."""
+
+    closed: bool
+    first_comment_at: datetime | None
+    premoderation: str | None
+    returning_author: bool
+
+
+def submission_context(article_id: str, email_digest: str, key_hash: str | None) -> SubmissionContext:
+    """The article's state, and whether this author (proven by key) has an approved comment."""
+    article = session().execute(select(Article.closed, Article.created_at, Article.premoderation)
+                                .where(Article.id == article_id)).first()
+    returning = key_hash is not None and session().scalar(select(Comment.id).where(
+        Comment.email_digest == email_digest, Comment.status == Status.APPROVED,
+        Comment.commenter_key_hash == key_hash).limit(1)) is not None
+    if article is None:
+        return SubmissionContext(False, None, None, returning)
+    return SubmissionContext(article.closed, article.created_at, article.premoderation, returning)
+
+
 def add_comment(comment: Comment, title: str | None, url: str | None) -> Comment:
-    """Store a new comment, creating its article; refuse closed articles, bad parents, duplicates."""
+    """Store a new comment, creating its article; refuse bad parents and duplicates."""
     try:
         with writing() as db:
             article = db.get(Article, comment.article_id)
             if article is None:
-                article = Article(id=comment.article_id, title=title, url=url, created_at=comment.created_at)
+                article = Article(id=comment.article_id, title=title, url=url, closed=False, version=1,
+                                  created_at=comment.created_at)
                 db.add(article)
-            elif article.closed:
-                raise CommentsClosed()
             else:
                 article.title, article.url = title or article.title, url or article.url
             if comment.parent_id is not None:

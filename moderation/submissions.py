@@ -59,7 +59,7 @@ def parse_submission(data: Mapping[str, object]) -> Submission:
 
     submission = Submission(
         name=field("name", _name),
-        email=field("email", _email),
+        email=field("email", normalize_email),
         website=field("website", _optional_url, WEBSITE_MAX, True),
         body=field("body", _body),
         parent_id=field("parent_id", _parent_id),
@@ -99,7 +99,8 @@ def _name(value: object) -> str:
     return name
 
 
-def _email(value: object) -> str:
+def normalize_email(value: object) -> str:
+    """A valid email address, normalized; ValueError otherwise."""
     email = _check_length(_text(value, required=True), EMAIL_MAX)
     try:
         return validate_email(email, check_deliverability=False).normalized

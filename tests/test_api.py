@@ -20,7 +20,9 @@ def test_submission_is_accepted_and_pending(client) -> None:  # type: ignore[no-
     response = submit(client)
     assert response.status_code == 202
     assert response.json == {"id": response.json["id"], "status": "pending",
-                             "message": "Your comment is awaiting moderation."}
+                             "message": "Your comment is awaiting moderation.",
+                             "commenter_key": response.json["commenter_key"]}
+    assert response.json["commenter_key"].startswith("ck_")
     assert "ann@example.org" not in response.get_data(as_text=True)
 
 

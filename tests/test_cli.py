@@ -42,3 +42,18 @@ def test_errors_are_clear(runner) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code != 0 and "at least 8" in result.output
     result = runner.invoke(args=["create-token", "nobody"])
     assert result.exit_code != 0 and "no moderator 'nobody'" in result.output
+
+
+def test_rule_commands_refuse_bad_input_clearly(runner) -> None:  # type: ignore[no-untyped-def]
+    cases = [
+        (["blocks", "add", "ip", "300.1.1.1"], "is not an IP address or CIDR range"),
+        (["blocks", "add", "email", "not-an-email"], "is not an email address"),
+        (["words", "add", "maybe", "x"], "'maybe' is not one of 'hold', 'spam'"),
+        (["article", "no-such-article", "--close"], "There is no article 'no-such-article'"),
+        (["article", "x", "--premoderation", "sometimes"], "'sometimes' is not one of"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(args=args)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output, (args, result.output)
+        assert "Traceback" not in result.output

@@ -33,7 +33,7 @@ def test_client_keys(address: str | None, key: str) -> None:
 
 
 def test_limit_per_client_address(database_url: str) -> None:
-    client = make_app(database_url, RATELIMIT="3/minute").test_client()
+    client = make_app(database_url, RATELIMIT="3/minute", FLOOD_SECONDS=0).test_client()
     assert [post(client).status_code for _ in range(3)] == [202, 202, 202]
     refused = post(client)
     assert refused.status_code == 429
@@ -43,7 +43,7 @@ def test_limit_per_client_address(database_url: str) -> None:
 
 
 def test_ipv6_neighbours_share_a_limit_and_mapped_ipv4_is_ipv4(database_url: str) -> None:
-    client = make_app(database_url, RATELIMIT="2/minute").test_client()
+    client = make_app(database_url, RATELIMIT="2/minute", FLOOD_SECONDS=0).test_client()
     assert post(client, "2001:db8::1").status_code == 202
     assert post(client, "2001:db8::ffff:2").status_code == 202
     assert post(client, "2001:db8::3").status_code == 429
@@ -54,13 +54,13 @@ def test_ipv6_neighbours_share_a_limit_and_mapped_ipv4_is_ipv4(database_url: str
 
 
 def test_a_spoofed_forwarded_for_does_not_evade_the_limit(database_url: str) -> None:
-    client = make_app(database_url, RATELIMIT="2/minute").test_client()
+    client = make_app(database_url, RATELIMIT="2/minute", FLOOD_SECONDS=0).test_client()
     codes = [post(client, headers={"X-Forwarded-For": f"10.0.0.{n}"}).status_code for n in range(4)]
     assert codes == [202, 202, 429, 429]
 
 
 def test_trusted_proxies_give_the_client_address(database_url: str) -> None:
-    client = make_app(database_url, RATELIMIT="2/minute", TRUSTED_PROXIES=1).test_client()
+    client = make_app(database_url, RATELIMIT="2/minute", FLOOD_SECONDS=0, TRUSTED_PROXIES=1).test_client()
     proxy = "127.0.0.1"
     for visitor in ("198.51.100.1", "198.51.100.2"):
         codes = [post(client, proxy, {"X-Forwarded-For": f"6.6.6.6, {visitor}"}).status_code for _ in range(3)]
@@ -68,8 +68,8 @@ def test_trusted_proxies_give_the_client_address(database_url: str) -> None:
 
 
 def test_two_instances_on_one_database_share_the_limit(database_url: str) -> None:
-    first = make_app(database_url, RATELIMIT="3/minute").test_client()
-    second = make_app(database_url, RATELIMIT="3/minute").test_client()
+    first = make_app(database_url, RATELIMIT="3/minute", FLOOD_SECONDS=0).test_client()
+    second = make_app(database_url, RATELIMIT="3/minute", FLOOD_SECONDS=0).test_client()
     codes = [post(client).status_code for client in (first, second, first, second)]
     assert codes == [202, 202, 202, 429]
 
@@ -82,7 +82,7 @@ def test_two_instances_share_the_limit_through_redis(tmp_path) -> None:  # type:
     except redis.ConnectionError:
         pytest.skip(f"no Redis at {REDIS_URL}")
     connection.flushdb()
-    settings = {"RATELIMIT": "3/minute", "RATELIMIT_STORAGE": REDIS_URL}
+    settings = {"RATELIMIT": "3/minute", "FLOOD_SECONDS": 0, "RATELIMIT_STORAGE": REDIS_URL}
     # Separate databases: only Redis can carry the count from one instance to the other.
     first = make_app(f"sqlite:///{tmp_path}/one.sqlite3", **settings).test_client()
     second = make_app(f"sqlite:///{tmp_path}/two.sqlite3", **settings).test_client()
@@ -93,12 +93,29 @@ def test_two_instances_share_the_limit_through_redis(tmp_path) -> None:  # type:
     connection.close()
 
 
+def test_flood_interval(database_url: str) -> None:
+    client = make_app(database_url, RATELIMIT="100/minute", FLOOD_SECONDS=15).test_client()
+    assert post(client).status_code == 202
+    refused = post(client)
+    assert (refused.status_code, refused.json["error"]) == (429, "rate_limited")
+    assert 0 < int(refused.headers["Retry-After"]) <= 15
+    assert post(client, "198.51.100.7").status_code == 202
+
+
+def test_only_accepted_submissions_count(database_url: str) -> None:
+    client = make_app(database_url, RATELIMIT="2/minute", FLOOD_SECONDS=15).test_client()
+    bad = client.post("/api/v1/articles/limits/comments", json=comment(email="nope"),
+                      environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    assert bad.status_code == 422
+    assert post(client).status_code == 202  # fixing a field error is not flooding
+
+
 def test_zero_turns_the_limit_off(database_url: str) -> None:
-    client = make_app(database_url, RATELIMIT="0").test_client()
+    client = make_app(database_url, RATELIMIT="0", FLOOD_SECONDS=15).test_client()
     assert {post(client).status_code for _ in range(12)} == {202}
 
 
 def test_reading_is_never_limited(database_url: str) -> None:
-    client = make_app(database_url, RATELIMIT="1/minute").test_client()
+    client = make_app(database_url, RATELIMIT="1/minute", FLOOD_SECONDS=0).test_client()
     post(client)
     assert {client.get("/api/v1/articles/limits/comments").status_code for _ in range(5)} == {200}

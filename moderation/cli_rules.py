@@ -1,0 +1,125 @@
+"""The command line for a site's rules: word lists, blocks, articles and purging."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from . import rules_store
+from .errors import NotFound
+from .intake import vault
+from .rules import parse_network
+from .submissions import normalize_email
+
+LISTS = click.Choice(["hold", "spam"])
+KINDS = click.Choice(["ip", "email"])
+
+words_cli = AppGroup("words", help="The hold and spam word lists (matched in name, email, website, text and IP).")
+blocks_cli = AppGroup("blocks", help="Blocked IP addresses or ranges and email addresses (their comments are spam).")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@words_cli.command("list")
+@click.argument("kind", type=LISTS, required=False)
+def words_list(kind: str | None) -> None:
+    """Print the words on one list, or on both."""
+    for entry in rules_store.words(kind):
+        click.echo(f"{entry.list}\t{entry.word}")
+
+
+@words_cli.command("add")
+@click.argument("kind", type=LISTS)
+@click.argument("words", nargs=-1, required=True)
+def words_add(kind: str, words: tuple[str, ...]) -> None:
+    """Put WORDS on the hold or spam list."""
+    click.echo(f"Added {rules_store.add_words(kind, words, _now())} word(s) to the {kind} list.")
+
+
+@words_cli.command("remove")
+@click.argument("kind", type=LISTS)
+@click.argument("words", nargs=-1, required=True)
+def words_remove(kind: str, words: tuple[str, ...]) -> None:
+    """Take WORDS off the hold or spam list."""
+    click.echo(f"Removed {rules_store.remove_words(kind, words)} word(s) from the {kind} list.")
+
+
+def block_value(kind: str, value: str) -> str:
+    """What a block stores: a normalized network, or the keyed digest of an email."""
+    try:
+        return str(parse_network(value)) if kind == "ip" else vault().digest(normalize_email(value))
+    except ValueError as error:
+        what = "an IP address or CIDR range" if kind == "ip" else "an email address"
+        raise click.BadParameter(f"{value!r} is not {what} ({error})", param_hint="VALUE") from None
+
+
+@blocks_cli.command("list")
+def blocks_list() -> None:
+    """Print every block (emails show as their keyed digest)."""
+    for block in rules_store.blocks():
+        click.echo(f"{block.kind}\t{block.value}\t{block.note or ''}")
+
+
+@blocks_cli.command("add")
+@click.argument("kind", type=KINDS)
+@click.argument("value")
+@click.option("--note", help="Why, for the other moderators.")
+def blocks_add(kind: str, value: str, note: str | None) -> None:
+    """Block an IP address or CIDR range, or an email address."""
+    stored = block_value(kind, value)
+    added = rules_store.add_block(kind, stored, note, _now())
+    click.echo(f"Blocked {kind} {stored if kind == 'ip' else value}." if added else "Already blocked.")
+
+
+@blocks_cli.command("remove")
+@click.argument("kind", type=KINDS)
+@click.argument("value")
+def blocks_remove(kind: str, value: str) -> None:
+    """Lift a block."""
+    removed = rules_store.remove_block(kind, block_value(kind, value))
+    click.echo("Block lifted." if removed else "There was no such block.")
+
+
+@click.command("article")
+@click.argument("article_id")
+@click.option("--close/--reopen", default=None, help="Close or reopen the article to new comments.")
+@click.option("--premoderation", type=click.Choice(["all", "first-time", "none", "default"]),
+              help="This article's own pre-moderation; `default` follows MODERATION_PREMODERATION.")
+@with_appcontext
+def article(article_id: str, close: bool | None, premoderation: str | None) -> None:
+    """Close or reopen ARTICLE_ID, or set its pre-moderation."""
+    try:
+        rules_store.set_article(article_id, close, None if premoderation == "default" else premoderation,
+                                clear=premoderation == "default", now=_now())
+    except NotFound as error:
+        raise click.UsageError(error.message) from None
+    click.echo(f"Article {article_id!r} updated.")
+
+
+@click.command("purge")
+@click.option("--pending-days", type=int, help="Delete pending comments older than this (default: setting).")
+@click.option("--spam-days", type=int, help="Delete spam older than this (default: setting).")
+@click.option("--ip-days", type=int, help="Anonymize IP addresses older than this (default: setting).")
+@with_appcontext
+def purge(pending_days: int | None, spam_days: int | None, ip_days: int | None) -> None:
+    """Delete old pending comments and spam, and anonymize old IP addresses (for cron)."""
+    config = current_app.config
+    result = rules_store.purge(
+        _now(),
+        config["PURGE_PENDING_DAYS"] if pending_days is None else pending_days,
+        config["PURGE_SPAM_DAYS"] if spam_days is None else spam_days,
+        config["IP_RETENTION_DAYS"] if ip_days is None else ip_days,
+    )
+    click.echo(f"Deleted {result.pending} pending and {result.spam} spam comment(s); "
+               f"anonymized {result.addresses} IP address(es).")
+
+
+def init_app(app: Flask) -> None:
+    """Register the rule commands with `flask --app app`."""
+    for command in (words_cli, blocks_cli, article, purge):
+        app.cli.add_command(command)

@@ -1,0 +1,131 @@
+"""Storage for the site's rules — word lists, blocks, per-article settings — and purging.
+
+Every edit of the lists or blocks bumps `rules_version` in the same transaction, so each
+process recompiles its matchers only when something changed (`current_rules`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from .database import session, writing
+from .errors import NotFound
+from .models import Article, AuditEntry, Block, Comment, RulesVersion, Status, WordEntry
+from .rules import Rules, anonymize_ip, compile_rules
+
+
+def current_rules() -> Rules:
+    """The compiled rules, rebuilt only when their version moved."""
+    version = session().scalar(select(RulesVersion.version)) or 0
+    cached = current_app.extensions.get("moderation.rules")
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    rules = compile_rules(session().execute(select(WordEntry.list, WordEntry.word)).all(),
+                          session().execute(select(Block.kind, Block.value)).all())
+    current_app.extensions["moderation.rules"] = (version, rules)
+    return rules
+
+
+def _bump(db: Session) -> None:
+    db.execute(update(RulesVersion).values(version=RulesVersion.version + 1))
+
+
+def words(kind: str | None = None) -> list[WordEntry]:
+    """The words on one list (or both), alphabetically."""
+    query = select(WordEntry).order_by(WordEntry.list, WordEntry.word)
+    return list(session().scalars(query.where(WordEntry.list == kind) if kind else query))
+
+
+def add_words(kind: str, new_words: Iterable[str], now: datetime) -> int:
+    """Put words on a list (those already there are skipped); return how many were added."""
+    with writing() as db:
+        present = set(db.scalars(select(WordEntry.word).where(WordEntry.list == kind)))
+        fresh = list(dict.fromkeys(w.strip() for w in new_words if w.strip() and w.strip() not in present))
+        db.add_all(WordEntry(list=kind, word=word, created_at=now) for word in fresh)
+        if fresh:
+            _bump(db)
+    return len(fresh)
+
+
+def remove_words(kind: str, old_words: Iterable[str]) -> int:
+    """Take words off a list; return how many were there."""
+    with writing() as db:
+        removed = db.execute(delete(WordEntry).where(
+            WordEntry.list == kind, WordEntry.word.in_([w.strip() for w in old_words]))).rowcount
+        if removed:
+            _bump(db)
+    return removed
+
+
+def blocks() -> list[Block]:
+    """Every block, newest first."""
+    return list(session().scalars(select(Block).order_by(Block.id.desc())))
+
+
+def add_block(kind: str, value: str, note: str | None, now: datetime) -> bool:
+    """Block an address range or an email digest; False when it was already blocked."""
+    with writing() as db:
+        if db.scalar(select(Block.id).where(Block.kind == kind, Block.value == value)) is not None:
+            return False
+        db.add(Block(kind=kind, value=value, note=note, created_at=now))
+        _bump(db)
+    return True
+
+
+def remove_block(kind: str, value: str) -> bool:
+    """Lift a block; False when there was none."""
+    with writing() as db:
+        removed = db.execute(delete(Block).where(Block.kind == kind, Block.value == value)).rowcount
+        if removed:
+            _bump(db)
+    return bool(removed)
+
+
+def set_article(article_id: str, closed: bool | None, premoderation: str | None, clear: bool, now: datetime) -> None:
+    """Close or reopen an article, or set (or clear) its own pre-moderation."""
+    with writing() as db:
+        article = db.get(Article, article_id)
+        if article is None:
+            raise NotFound(f"There is no article {article_id!r}.")
+        if closed is not None:
+            article.closed = closed
+        if premoderation is not None or clear:
+            article.premoderation = premoderation
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What one purge did."""
+
+    pending: int
+    spam: int
+    addresses: int
+
+
+def purge(now: datetime, pending_days: int, spam_days: int, ip_days: int) -> Purged:
+    """Delete old pending comments and spam; cut old IP addresses down to their network."""
+    with writing() as db:
+        counts = [0, 0]
+        for position, (status, days) in enumerate(((Status.PENDING, pending_days), (Status.SPAM, spam_days))):
+            if days:
+                counts[position] = db.execute(delete(Comment).where(
+                    Comment.status == status, Comment.created_at < now - timedelta(days=days))).rowcount
+        addresses = 0
+        if ip_days:
+            old = db.execute(select(Comment.id, Comment.ip).where(
+                Comment.created_at < now - timedelta(days=ip_days), Comment.ip.is_not(None),
+                Comment.ip.not_like("%/%"))).all()
+            for comment_id, ip in old:
+                db.execute(update(Comment).where(Comment.id == comment_id).values(ip=anonymize_ip(ip)))
+            addresses = len(old)
+        result = Purged(*counts, addresses)
+        db.add(AuditEntry(moderator_id=None, moderator_name="system", action="purge", via="cli", created_at=now,
+                          detail=f"{result.pending} pending, {result.spam} spam deleted; "
+                                 f"{result.addresses} IP addresses anonymized"))
+    return result
