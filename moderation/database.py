@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Base, RulesVersion
@@ -85,6 +86,11 @@ def _close_session(_exception: BaseException | None) -> None:
     db_session = g.pop("db_session", None)
     if db_session is not None:
         db_session.close()
+
+
+def dialect_insert(dialect_name: str, model: Any) -> Any:
+    """An INSERT that supports ON CONFLICT, for PostgreSQL or SQLite."""
+    return (postgresql.insert if dialect_name == "postgresql" else sqlite.insert)(model)
 
 
 def create_schema(engine: Engine) -> None:

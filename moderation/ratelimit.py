@@ -16,10 +16,10 @@ from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from limits.storage import Storage
 from sqlalchemy import Engine, case, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .database import dialect_insert
 from .models import RateCounter
 
 SUBMISSION_ENDPOINTS = ("api.submit_comment", "pages.submit_form")
@@ -57,9 +57,9 @@ class DatabaseStorage(Storage):
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         """Add amount to key's window, starting a new window when the old one expired."""
         now = time.time()
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         expired = RateCounter.expires_at <= now
-        statement = dialect.insert(RateCounter).values(key=key, count=amount, expires_at=now + expiry)
+        statement = dialect_insert(self.engine.dialect.name, RateCounter).values(
+            key=key, count=amount, expires_at=now + expiry)
         statement = statement.on_conflict_do_update(
             index_elements=[RateCounter.key],
             set_={

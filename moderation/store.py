@@ -16,7 +16,7 @@ from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .database import session, writing
+from .database import dialect_insert, session, writing
 from .errors import Duplicate, NotFound, ValidationFailed
 from .models import ApiToken, Article, AuditEntry, Comment, Moderator, Status
 
@@ -90,24 +90,34 @@ def add_comment(comment: Comment, title: str | None, url: str | None) -> Comment
     """Store a new comment, creating its article; refuse bad parents and duplicates."""
     try:
         with writing() as db:
-            article = db.get(Article, comment.article_id)
-            if article is None:
-                article = Article(id=comment.article_id, title=title, url=url, closed=False, version=1,
-                                  created_at=comment.created_at)
-                db.add(article)
-            else:
-                article.title, article.url = title or article.title, url or article.url
+            # Readers racing to post an article's first comments must all create it, or find it.
+            db.execute(dialect_insert(db.get_bind().dialect.name, Article)
+                       .values(id=comment.article_id, title=title, url=url, closed=False, version=1,
+                               created_at=comment.created_at)
+                       .on_conflict_do_nothing(index_elements=[Article.id]))
+            changes: dict[str, Any] = {"title": title} if title else {}
+            changes |= {"url": url} if url else {}
+            if comment.status == Status.APPROVED:
+                changes["version"] = Article.version + 1
+            if changes:
+                db.execute(update(Article).where(Article.id == comment.article_id).values(**changes))
             if comment.parent_id is not None:
                 _check_parent(db, comment)
             db.add(comment)
-            if comment.status == Status.APPROVED:
-                article.version += 1
             db.flush()
     except IntegrityError as error:
-        if "comments_no_duplicates" in str(error.orig) or "UNIQUE" in str(error.orig).upper():
+        if _is_duplicate(error):
             raise Duplicate() from None
         raise
     return comment
+
+
+def _is_duplicate(error: IntegrityError) -> bool:
+    """True when the violated constraint is the one that forbids duplicate comments."""
+    diagnostics = getattr(error.orig, "diag", None)
+    if diagnostics is not None:  # PostgreSQL names the constraint
+        return diagnostics.constraint_name == "comments_no_duplicates"
+    return "comments.article_id, comments.email_digest, comments.body_digest" in str(error.orig)
 
 
 def _check_parent(db: Session, comment: Comment) -> None:

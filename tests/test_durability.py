@@ -1,0 +1,396 @@
+"""Durability under a real server: gunicorn workers racing to write, and a SIGKILL mid-stream.
+
+Each test runs gunicorn (several worker processes with several threads each) on the
+`database_url` backend, then compares what the service acknowledged with what the
+database holds: an acknowledged comment is never lost, duplicated or altered.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlencode
+
+import pytest
+from conftest import TEST_SECRET
+from flask import Flask
+from sqlalchemy import make_url, select
+
+from moderation.models import Article, Comment
+
+ROOT = Path(__file__).resolve().parent.parent
+HTTP_TIMEOUT = 20  # seconds; SQLite writers may queue on the busy timeout
+START_TIMEOUT = 30
+STOP_TIMEOUT = 10
+LISTENING = re.compile(rb"Listening at: http://127\.0\.0\.1:(\d+)")
+TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
+QUEUES = ("pending", "approved", "rejected", "spam")
+
+Reply = tuple[int, dict[str, Any]]
+Stored = dict[int, tuple[str, str, str, str]]  # id -> (article, name, email, body)
+
+
+class Gunicorn:
+    """gunicorn serving app:app on 127.0.0.1 in its own process group; its log kept in a file."""
+
+    def __init__(self, database_url: str, log_path: Path, workers: int, threads: int) -> None:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("MODERATION_")}
+        env.update(MODERATION_DATABASE_URL=database_url, MODERATION_SECRET_KEY=TEST_SECRET,
+                   MODERATION_RATELIMIT="0", PYTHONUNBUFFERED="1")
+        command = [sys.executable, "-m", "gunicorn", "app:app", "--bind", "127.0.0.1:0",
+                   "--workers", str(workers), "--threads", str(threads), "--no-control-socket",
+                   "--timeout", "60", "--graceful-timeout", "5"]
+        self.log_path = log_path
+        with open(log_path, "wb") as log:
+            # A session of its own: one killpg reaches the master and every worker.
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.port = 0
+
+    def log(self) -> str:
+        """Everything the server has written so far."""
+        return self.log_path.read_text(errors="replace")
+
+    def wait_until_ready(self) -> None:
+        """Wait for the bound port in the log, then for /healthz to answer 200."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self.port:
+            match = LISTENING.search(self.log_path.read_bytes())
+            if match:
+                self.port = int(match.group(1))
+            elif self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"gunicorn did not start:\n{self.log()}")
+            else:
+                time.sleep(0.05)
+        while True:
+            try:
+                if fetch(self.port, "GET", "/healthz", timeout=2)[0] == 200:
+                    return
+            except TRANSPORT_ERRORS:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"gunicorn never answered /healthz:\n{self.log()}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL the master and every worker at once, as a crash would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=STOP_TIMEOUT)
+        self._wait_for_group_gone()
+
+    def stop(self) -> None:
+        """Shut down gracefully; SIGKILL whatever is left after STOP_TIMEOUT."""
+        if self.process.poll() is None:
+            self._signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self._signal(signal.SIGKILL)
+                self.process.wait(timeout=STOP_TIMEOUT)
+        self._signal(signal.SIGKILL)  # a worker that outlived its master
+        self._wait_for_group_gone()
+
+    def _signal(self, number: int) -> None:
+        try:
+            os.killpg(self.process.pid, number)
+        except ProcessLookupError:
+            pass
+
+    def _wait_for_group_gone(self) -> None:
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while self._group_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def _group_alive(self) -> bool:
+        """True while a process of the group still runs (zombies hold no locks; nobody may reap them)."""
+        proc = Path("/proc")
+        if not proc.is_dir():
+            try:
+                os.killpg(self.process.pid, 0)
+            except ProcessLookupError:
+                return False
+            return True
+        for stat in proc.glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rpartition(")")[2].split()
+            except OSError:
+                continue  # the process ended while we looked
+            if int(fields[2]) == self.process.pid and fields[0] != "Z":
+                return True
+        return False
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., Gunicorn]]:
+    """Start gunicorn servers: serve(database_url, workers=, threads=); all stopped at teardown."""
+    servers: list[Gunicorn] = []
+
+    def start(database_url: str, workers: int, threads: int) -> Gunicorn:
+        server = Gunicorn(database_url, tmp_path / f"gunicorn{len(servers)}.log", workers, threads)
+        servers.append(server)
+        server.wait_until_ready()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def fetch(port: int, method: str, path: str, payload: Any = None, headers: dict[str, str] | None = None,
+            gate: threading.Barrier | None = None, timeout: float = HTTP_TIMEOUT) -> Reply:
+    """One HTTP request on its own connection; (status, JSON body). With gate, connect, then wait."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.connect()
+        if gate is not None:
+            gate.wait()
+        body = None if payload is None else json.dumps(payload).encode()
+        all_headers = {"Content-Type": "application/json", **(headers or {})} if body else dict(headers or {})
+        connection.request(method, path, body=body, headers=all_headers)
+        response = connection.getresponse()
+        raw = response.read()
+        try:
+            return response.status, json.loads(raw) if raw else {}
+        except ValueError:
+            return response.status, {"unparsed": raw.decode(errors="replace")}
+    finally:
+        connection.close()
+
+
+def submission(number: int) -> dict[str, str]:
+    """A distinct valid submission: its own author, email and multi-line Unicode body."""
+    return {"name": f"Writer {number}", "email": f"writer{number}@example.org",
+            "body": f"Comment {number} — durable, naïve café ✓\nsecond line of {number}"}
+
+
+def post_comment(port: int, article: str, payload: dict[str, str], gate: threading.Barrier | None = None) -> Reply:
+    """POST a submission to an article's comments."""
+    return fetch(port, "POST", f"/api/v1/articles/{article}/comments", payload, gate=gate)
+
+
+def burst(port: int, attempts: list[tuple[str, dict[str, str]]]) -> list[Reply]:
+    """Send every (article, submission) at once, one thread and connection each; replies in order."""
+    gate = threading.Barrier(len(attempts), timeout=30)  # every request leaves together
+    with ThreadPoolExecutor(max_workers=len(attempts)) as pool:
+        return list(pool.map(lambda attempt: post_comment(port, *attempt, gate=gate), attempts))
+
+
+def open_articles(port: int, articles: tuple[str, ...], first_number: int) -> Stored:
+    """Give each article its first comment, one at a time; return what was acknowledged."""
+    acknowledged: Stored = {}
+    for number, article in enumerate(articles, start=first_number):
+        payload = submission(number)
+        status, body = post_comment(port, article, payload)
+        assert status == 202, body
+        acknowledged[body["id"]] = expected(article, payload)
+    return acknowledged
+
+
+def stored_comments(app: Flask) -> Stored:
+    """Every comment row in the database, whatever its state, with the email opened."""
+    vault = app.extensions["moderation.vault"]
+    query = select(Comment.id, Comment.article_id, Comment.author_name, Comment.email_sealed,
+                   Comment.email_key_id, Comment.body_text)
+    with app.extensions["moderation.engine"].connect() as connection:
+        rows = connection.execute(query).all()
+    return {row.id: (row.article_id, row.author_name, vault.open(row.email_sealed, row.email_key_id),
+                     row.body_text) for row in rows}
+
+
+def queued_comments(port: int, token: str) -> Stored:
+    """Every comment in every queue, read page by page through the moderators' token API."""
+    comments: Stored = {}
+    for queue in QUEUES:  # a 202 may be held or (by policy) spam: look everywhere
+        after = None
+        for _page in range(100):
+            query = {"status": queue, "limit": "200", **({"after": after} if after else {})}
+            status, body = fetch(port, "GET", f"/api/v1/moderation/queue?{urlencode(query)}",
+                                 headers={"Authorization": f"Bearer {token}"})
+            assert status == 200, body
+            for item in body["comments"]:
+                assert item["id"] not in comments, f"comment {item['id']} listed twice"
+                comments[item["id"]] = (item["article_id"], item["author"]["name"], item["email"], item["body"])
+            after = body["next"]
+            if not after:
+                break
+        else:
+            raise AssertionError(f"the {queue} queue did not end within 100 pages")
+    return comments
+
+
+def expected(article: str, payload: dict[str, str]) -> tuple[str, str, str, str]:
+    """How a submission should read back once stored."""
+    return article, payload["name"], payload["email"], payload["body"]
+
+
+def differences(acknowledged: Stored, stored: Stored) -> str:
+    """A readable account of acknowledged comments that are missing or altered."""
+    missing = sorted(set(acknowledged) - set(stored))
+    altered = {key: (acknowledged[key], stored[key]) for key in acknowledged.keys() & stored.keys()
+               if acknowledged[key] != stored[key]}
+    return f"missing ids {missing}; altered (acknowledged, stored) {altered}"
+
+
+def sqlite_path(database_url: str) -> str | None:
+    """The file of a SQLite database URL, or None for another backend."""
+    url = make_url(database_url)
+    return url.database if url.get_backend_name() == "sqlite" else None
+
+
+def integrity_check(path: str) -> list[str]:
+    """SQLite's own verdict on the file: ['ok'] when it is sound."""
+    connection = sqlite3.connect(path, timeout=30)
+    try:
+        return [row[0] for row in connection.execute("PRAGMA integrity_check")]
+    finally:
+        connection.close()
+
+
+DISTINCT_ON_MAIN = 60
+OTHER_ARTICLES = ("other-1", "other-2", "other-3")
+DUPLICATE_GROUPS, COPIES = 4, 4
+
+
+@pytest.mark.slow
+def test_concurrent_submissions_are_neither_lost_nor_duplicated(database_url: str, app: Flask, serve) -> None:
+    """Writers racing across processes: each distinct comment stored once, each duplicate refused."""
+    server = serve(database_url, workers=3, threads=4)
+    # The articles exist already: racing to create one is test_first_comments_… below.
+    acknowledged = open_articles(server.port, ("durable", *OTHER_ARTICLES), first_number=900)
+    distinct = [("durable", submission(n)) for n in range(DISTINCT_ON_MAIN)]
+    distinct += [(article, submission(100 + n)) for n, article in enumerate(OTHER_ARTICLES * 2)]
+    copies = [("durable", submission(200 + group)) for group in range(DUPLICATE_GROUPS) for _ in range(COPIES)]
+    attempts = distinct + copies
+    replies = burst(server.port, attempts)
+
+    unexpected = [(attempt, reply) for attempt, reply in zip(attempts, replies) if reply[0] not in (202, 409)]
+    assert not unexpected, f"{unexpected}\n--- server log ---\n{server.log()}"
+    for (article, payload), (status, body) in zip(distinct, replies):
+        assert (status, body.get("status")) == (202, "pending"), (payload, body)
+        assert body["id"] not in acknowledged, f"id {body['id']} acknowledged twice"
+        acknowledged[body["id"]] = expected(article, payload)
+    for group in range(DUPLICATE_GROUPS):
+        start = len(distinct) + group * COPIES
+        group_replies = replies[start:start + COPIES]
+        statuses = sorted(status for status, _ in group_replies)
+        assert statuses == [202] + [409] * (COPIES - 1), group_replies
+        assert all(body["error"] == "duplicate" for status, body in group_replies if status == 409)
+        (first,) = [body for status, body in group_replies if status == 202]
+        assert first["id"] not in acknowledged, f"id {first['id']} acknowledged twice"
+        acknowledged[first["id"]] = expected(*copies[start - len(distinct)])
+
+    stored = stored_comments(app)
+    unacknowledged = sorted(set(stored) - set(acknowledged))
+    assert stored == acknowledged, f"{differences(acknowledged, stored)}; unacknowledged ids {unacknowledged}"
+    with app.extensions["moderation.engine"].connect() as connection:
+        articles = set(connection.execute(select(Article.id)).scalars())
+    assert articles == {"durable", *OTHER_ARTICLES}
+    assert "Traceback" not in server.log(), server.log()
+
+
+WRITERS, PER_WRITER, KILL_AFTER = 6, 400, 60
+CRASH_ARTICLES = ("crash-0", "crash-1", "crash-2")
+
+
+@pytest.mark.slow
+def test_acknowledged_comments_survive_sigkill(database_url: str, app: Flask, token: str, serve) -> None:
+    """SIGKILL the whole server mid-stream: every comment answered 202 is there, intact, after a restart."""
+    server = serve(database_url, workers=2, threads=4)
+    acknowledged = open_articles(server.port, CRASH_ARTICLES, first_number=900_000)
+    attempted = set(acknowledged.values())  # every submission sent, acknowledged or not
+    refused: list[tuple[dict[str, str], Reply]] = []
+    interrupted: list[str] = []  # how each writer ended: with a transport error, mid-stream
+    lock = threading.Lock()
+
+    def write(writer: int) -> None:
+        for n in range(PER_WRITER):
+            article, payload = CRASH_ARTICLES[n % len(CRASH_ARTICLES)], submission(writer * 1000 + n)
+            with lock:
+                attempted.add(expected(article, payload))
+            try:
+                status, body = post_comment(server.port, article, payload)
+            except TRANSPORT_ERRORS as error:
+                with lock:
+                    interrupted.append(type(error).__name__)
+                return
+            with lock:
+                if status == 202:
+                    acknowledged[body["id"]] = expected(article, payload)
+                else:
+                    refused.append((payload, (status, body)))
+
+    writers = [threading.Thread(target=write, args=(writer,)) for writer in range(WRITERS)]
+    for thread in writers:
+        thread.start()
+    deadline = time.monotonic() + 20
+    while len(acknowledged) < KILL_AFTER and not refused and time.monotonic() < deadline:
+        time.sleep(0.01)
+    server.kill()
+    for thread in writers:
+        thread.join(timeout=HTTP_TIMEOUT + 5)
+    assert not any(thread.is_alive() for thread in writers), "a writer did not stop after the kill"
+    log = server.log()
+    assert not refused, f"{refused[:5]}\n--- server log ---\n{log}"
+    assert len(acknowledged) >= KILL_AFTER, f"only {len(acknowledged)} acknowledged before the deadline\n{log}"
+    assert len(interrupted) == WRITERS, "every writer should have been cut off mid-stream by the kill"
+    path = sqlite_path(database_url)
+    if path:
+        assert integrity_check(path) == ["ok"]
+
+    server = serve(database_url, workers=2, threads=2)
+    queued = queued_comments(server.port, token)
+    assert acknowledged.keys() <= queued.keys(), differences(acknowledged, queued)
+    assert {key: queued[key] for key in acknowledged} == acknowledged, differences(acknowledged, queued)
+    # Requests cut off by the kill may or may not have committed, but nothing else may appear.
+    strays = {key: value for key, value in queued.items() if value not in attempted}
+    assert not strays, strays
+    assert len(set(queued.values())) == len(queued), "a submission was stored twice"
+    assert stored_comments(app) == queued
+
+    status, body = post_comment(server.port, "crash-0", submission(999_999))
+    assert status == 202, body
+    assert body["id"] > max(queued), "an id was reused after the crash"
+    server.stop()
+    assert "Traceback" not in server.log(), server.log()
+    if path:
+        assert integrity_check(path) == ["ok"]
+        with app.extensions["moderation.engine"].connect() as connection:
+            # What every server connection runs with: WAL, and an fsync on every commit.
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+FRESH_ARTICLES, FIRST_COMMENTS, ROUNDS = 8, 6, 5
+
+
+@pytest.mark.slow
+def test_first_comments_racing_to_create_an_article_are_all_kept(
+        database_url: str, app: Flask, serve) -> None:
+    """Distinct first comments on a new article, all at once: every one is stored, none called a duplicate."""
+    server = serve(database_url, workers=3, threads=4)
+    acknowledged: Stored = {}
+    # A race is a matter of chance: a few rounds, each on new articles, stopping at the first loss.
+    for round_ in range(ROUNDS):
+        attempts = [(f"fresh-{round_}-{article}", submission(10_000 * (round_ + 1) + 10 * article + n))
+                    for article in range(FRESH_ARTICLES) for n in range(FIRST_COMMENTS)]
+        replies = burst(server.port, attempts)
+        refused = [(attempt, reply) for attempt, reply in zip(attempts, replies) if reply[0] != 202]
+        assert not refused, f"round {round_}: {len(refused)} of {len(attempts)} refused: {refused[:3]}"
+        for attempt, (_, body) in zip(attempts, replies):
+            assert body["id"] not in acknowledged, f"id {body['id']} acknowledged twice"
+            acknowledged[body["id"]] = expected(*attempt)
+    stored = stored_comments(app)
+    assert stored == acknowledged, differences(acknowledged, stored)
+    assert "Traceback" not in server.log(), server.log()
