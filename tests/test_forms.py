@@ -75,3 +75,15 @@ def test_messages_follow_the_form_order():
 def test_refusals(code, wait, expected):
     assert expected in refusal(code, "The server's own message.", wait)
 
+
+@pytest.mark.parametrize(("raw", "valid"), [("1", True), ("2147483647", True), ("2147483648", False),
+                                            ("99999999999999999999", False)])
+def test_a_parent_id_beyond_the_database_integer_is_a_field_error(raw, valid):
+    # It once reached the query and overflowed it: a 500 on SQLite, from the API and the form alike.
+    _, data = from_wordpress({**WORDPRESS, "comment_parent": raw})
+    if valid:
+        assert parse_submission(data).parent_id == int(raw)
+    else:
+        with pytest.raises(ValidationFailed) as refused:
+            parse_submission(data)
+        assert set(refused.value.fields) == {"parent_id"}
