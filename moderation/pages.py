@@ -1,20 +1,73 @@
-"""Public pages outside the JSON API: health check and the avatars the service draws.
+"""Public pages outside the JSON API: the plain HTML comment form and its thank-you page,
+the health check and the avatars the service draws.
 
-The plain HTML comment form and embed.js join this module with the embed.
+The form takes the same one path into the store as the API (`intake.accept`); the rules
+for its fields and redirects live in the pure `forms` and `origins` modules.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort
+import time
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import TooManyRequests
 
+from . import forms, origins
+from .api import now
 from .avatars import identicon_svg, is_avatar_digest
 from .database import session
+from .errors import ApiError, ValidationFailed
+from .intake import accept
+from .models import Status
 
 bp = Blueprint("pages", __name__)
 
 AVATAR_CACHE = "public, max-age=31536000, immutable"
+
+
+@bp.post("/comments")
+def submit_form() -> Response:
+    """The plain HTML form: 303 back to the article, or the form again naming every error."""
+    article_id, data = forms.from_wordpress(request.form)
+    try:
+        comment = accept(article_id, data, request.remote_addr, now())
+    except ValidationFailed as error:
+        return _form_page(422, errors=forms.messages(error.fields or {}))
+    except ApiError as error:  # 409 duplicate, 403 closed, 400 invalid article id
+        return _form_page(error.status, notice=forms.refusal(error.code, error.message), headers=error.headers)
+    target = _return_to() or url_for("pages.thanks", _external=True)
+    return redirect(origins.with_marker(target, comment.id, comment.status == Status.APPROVED), 303)
+
+
+@bp.get("/comments/thanks")
+def thanks() -> str:
+    """Where a reader lands after the plain form when their page may not be returned to."""
+    return render_template("pages/thanks.html", pending=request.args.get("comment") == "pending")
+
+
+def _return_to() -> str | None:
+    """Where to send the reader back: `redirect_to` when the form has one, else the Referer,
+    and only when it leads to an allowed origin or to this service."""
+    wanted = request.form["redirect_to"] if "redirect_to" in request.form else request.referrer
+    return origins.safe_target(wanted, current_app.config["ALLOWED_ORIGINS"], request.host_url)
+
+
+def _form_page(status: int, errors: dict[str, str] | None = None, notice: str | None = None,
+               headers: dict[str, str] | None = None) -> Response:
+    """The "Leave a Reply" page again, refilled with everything the reader sent."""
+    page = render_template("pages/form.html", values=request.form, errors=errors or {}, notice=notice,
+                           redirect_to=_return_to() or "")
+    return Response(page, status=status, headers=headers, mimetype="text/html")
+
+
+@bp.errorhandler(TooManyRequests)
+def _too_many(_error: TooManyRequests) -> Response:
+    """A 429 keeps the reader's text and says how long to wait (only the form is limited here)."""
+    limit = current_app.extensions["moderation.limiter"].current_limit
+    wait = max(1, int(limit.reset_at - time.time())) if limit else 60
+    return _form_page(429, notice=forms.refusal("rate_limited", "", wait), headers={"Retry-After": str(wait)})
 
 
 @bp.get("/healthz")
