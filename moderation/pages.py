@@ -1,5 +1,5 @@
 """Public pages outside the JSON API: the plain HTML comment form and its thank-you page,
-the health check and the avatars the service draws.
+embed.js, the health check and the avatars the service draws.
 
 The form takes the same one path into the store as the API (`intake.accept`); the rules
 for its fields and redirects live in the pure `forms` and `origins` modules.
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
+                   send_from_directory, url_for)
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import TooManyRequests
@@ -25,6 +26,9 @@ from .models import Status
 bp = Blueprint("pages", __name__)
 
 AVATAR_CACHE = "public, max-age=31536000, immutable"
+# Site owners paste one fixed URL, so embed.js cannot be cached forever: an hour, then
+# a cheap revalidation by ETag.
+EMBED_MAX_AGE = 3600
 
 
 @bp.post("/comments")
@@ -68,6 +72,13 @@ def _too_many(_error: TooManyRequests) -> Response:
     limit = current_app.extensions["moderation.limiter"].current_limit
     wait = max(1, int(limit.reset_at - time.time())) if limit else 60
     return _form_page(429, notice=forms.refusal("rate_limited", "", wait), headers={"Retry-After": str(wait)})
+
+
+@bp.get("/embed.js")
+def embed_js() -> Response:
+    """The embed script, as JavaScript, cached for an hour and then revalidated."""
+    return send_from_directory(current_app.static_folder or "static", "embed.js",
+                               mimetype="text/javascript", max_age=EMBED_MAX_AGE)
 
 
 @bp.get("/healthz")

@@ -1,5 +1,5 @@
-"""Tests for the public pages: the plain HTML form (POST /comments) and its thank-you page.
-Every test runs on SQLite and on PostgreSQL."""
+"""Tests for the public pages: the plain HTML form (POST /comments), its thank-you page,
+and embed.js. Every test runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from moderation.database import writing
 from moderation.models import Article
 
 DATA = Path(__file__).parent / "data"
+EMBED_JS = Path(__file__).parent.parent / "moderation" / "static" / "embed.js"
 BLOG = "https://blog.example"
 NS = {"h": "http://www.w3.org/1999/xhtml"}
 
@@ -228,3 +229,28 @@ def test_the_wordpress_comment_form_works_unchanged_but_for_its_action(allowed_c
     assert response.headers["Location"] == f"{BLOG}/2026/11/27/hello-world/?comment=pending#respond"
     [stored] = queue(allowed_client, token)
     assert (stored["article_id"], stored["parent_id"], stored["author"]["website"]) == ("1", None, "http://ann.example")
+
+
+def test_embed_js_is_javascript_cached_and_revalidated(client):
+    with client.get("/embed.js") as response:
+        assert response.status_code == 200
+        assert response.get_data() == EMBED_JS.read_bytes()
+        assert response.headers["Content-Type"] == "text/javascript; charset=utf-8"
+        assert response.headers["Cache-Control"] == "public, max-age=3600"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    with client.get("/embed.js", headers={"If-None-Match": response.headers["ETag"]}) as again:
+        assert again.status_code == 304
+
+
+def test_embed_js_stays_small():
+    import gzip
+
+    source = EMBED_JS.read_bytes()
+    assert len(source) < 24_000 and len(gzip.compress(source, 9)) < 8_000
+
+
+def test_embed_js_inserts_only_the_sanitized_comment_html_as_html():
+    source = EMBED_JS.read_text(encoding="utf-8")
+    assert re.findall(r"\.innerHTML\s*=\s*([^;]+);", source) == ["c.html"]
+    for sink in ("outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "srcdoc"):
+        assert sink not in source, sink
