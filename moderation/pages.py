@@ -1,5 +1,5 @@
 """Public pages outside the JSON API: the plain HTML comment form and its thank-you page,
-embed.js, the health check and the avatars the service draws.
+embed.js, the demo pages, the health check and the avatars the service draws.
 
 The form takes the same one path into the store as the API (`intake.accept`); the rules
 for its fields and redirects live in the pure `forms` and `origins` modules.
@@ -8,6 +8,7 @@ for its fields and redirects live in the pure `forms` and `origins` modules.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
                    send_from_directory, url_for)
@@ -29,6 +30,30 @@ AVATAR_CACHE = "public, max-age=31536000, immutable"
 # Site owners paste one fixed URL, so embed.js cannot be cached forever: an hour, then
 # a cheap revalidation by ETag.
 EMBED_MAX_AGE = 3600
+
+
+@dataclass(frozen=True)
+class DemoArticle:
+    """One article of the demo site; its text lives in templates/pages/demo/<slug>.html."""
+
+    slug: str
+    title: str
+    summary: str
+
+    @property
+    def article_id(self) -> str:
+        """The article id its comments are kept under."""
+        return f"demo-{self.slug}"
+
+
+DEMO_ARTICLES = (
+    DemoArticle("read-before-published", "Every comment here is read before it is published",
+                "Why this demo holds new comments for a moderator, and what that looks like for you."),
+    DemoArticle("paper-maps", "A weekend with paper maps",
+                "Two days of walking without a phone screen, and what folding a map teaches you."),
+    DemoArticle("garden-notebook", "Keeping a garden notebook",
+                "Dates, weather and small failures: a notebook that makes next spring easier."),
+)
 
 
 @bp.post("/comments")
@@ -79,6 +104,21 @@ def embed_js() -> Response:
     """The embed script, as JavaScript, cached for an hour and then revalidated."""
     return send_from_directory(current_app.static_folder or "static", "embed.js",
                                mimetype="text/javascript", max_age=EMBED_MAX_AGE)
+
+
+@bp.get("/demo/")
+def demo_index() -> str:
+    """A listing page of the demo site, with comment counts filled in by embed.js."""
+    return render_template("pages/demo_index.html", articles=DEMO_ARTICLES)
+
+
+@bp.get("/demo/<slug>")
+def demo_article(slug: str) -> str:
+    """A demo article with the embed under it, as a site owner would set it up."""
+    article = next((article for article in DEMO_ARTICLES if article.slug == slug), None)
+    if article is None:
+        abort(404)
+    return render_template("pages/demo_article.html", article=article, articles=DEMO_ARTICLES)
 
 
 @bp.get("/healthz")

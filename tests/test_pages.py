@@ -1,5 +1,5 @@
 """Tests for the public pages: the plain HTML form (POST /comments), its thank-you page,
-and embed.js. Every test runs on SQLite and on PostgreSQL."""
+embed.js and the demo site. Every test runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -254,3 +254,38 @@ def test_embed_js_inserts_only_the_sanitized_comment_html_as_html():
     assert re.findall(r"\.innerHTML\s*=\s*([^;]+);", source) == ["c.html"]
     for sink in ("outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "srcdoc"):
         assert sink not in source, sink
+
+
+def test_the_demo_listing_has_count_links_and_the_embed(client):
+    response = client.get("/demo/")
+    assert response.status_code == 200
+    document = parse(response)
+    counts = [link.get("data-comments-count") for link in document.iterfind(".//*[@data-comments-count]", NS)]
+    assert counts == ["demo-read-before-published", "demo-paper-maps", "demo-garden-notebook"]
+    assert [script.get("src") for script in document.iterfind(".//h:script", NS)] == ["/embed.js"]
+
+
+@pytest.mark.parametrize("slug", ["read-before-published", "paper-maps", "garden-notebook"])
+def test_a_demo_article_embeds_the_comments_with_a_plain_form_inside(client, slug):
+    document = parse(client.get(f"/demo/{slug}"))
+    [script] = document.findall(".//h:script", NS)
+    assert (script.get("src"), script.get("data-article")) == ("/embed.js", f"demo-{slug}")
+    assert script.get("async") is not None
+    fallback = document.find(".//h:div[@id='comments']//h:form", NS)
+    assert fallback.get("action") == "/comments"
+    assert refilled(document)["comment_post_ID"] == f"demo-{slug}"
+    assert "lorem" not in client.get(f"/demo/{slug}").get_data(as_text=True).lower()
+
+
+def test_the_demo_form_works_without_javascript(client, token):
+    page = f"http://localhost/demo/paper-maps"
+    response = client.post("/comments", data=form(comment_post_ID="demo-paper-maps"), headers={"Referer": page})
+    assert response.status_code == 303
+    back = urlsplit(response.headers["Location"])
+    assert (back.path, back.query, back.fragment) == ("/demo/paper-maps", "comment=pending", "respond")
+    assert "awaiting moderation" in client.get(f"{back.path}?{back.query}").get_data(as_text=True)
+    assert queue(client, token)[0]["article_id"] == "demo-paper-maps"
+
+
+def test_an_unknown_demo_article_is_404(client):
+    assert client.get("/demo/no-such-post").status_code == 404
