@@ -66,7 +66,7 @@ def submit_form() -> Response:
         return _form_page(422, errors=forms.messages(error.fields or {}))
     except ApiError as error:  # 409 duplicate, 403 closed, 400 invalid article id
         return _form_page(error.status, notice=forms.refusal(error.code, error.message), headers=error.headers)
-    target = _return_to() or url_for("pages.thanks", _external=True)
+    target = _return_to() or url_for("pages.thanks")  # relative: right behind any proxy
     return redirect(origins.with_marker(target, comment.id, comment.status == Status.APPROVED), 303)
 
 

@@ -60,14 +60,14 @@ def allowed_client(database_url: str) -> Any:
     (None, f"{BLOG}/?p=12#comments", f"{BLOG}/?p=12&comment=pending#respond"),
     (f"{BLOG}/from-field/", f"{BLOG}/from-referer/", f"{BLOG}/from-field/?comment=pending#respond"),
     (None, "http://localhost/demo/paper-maps", "http://localhost/demo/paper-maps?comment=pending#respond"),
-    (None, None, "http://localhost/comments/thanks?comment=pending#respond"),
-    ("", f"{BLOG}/post/", "http://localhost/comments/thanks?comment=pending#respond"),
-    ("//evil.example/", f"{BLOG}/post/", "http://localhost/comments/thanks?comment=pending#respond"),
-    (None, "https://evil.example/post/", "http://localhost/comments/thanks?comment=pending#respond"),
-    ("https://blog.example.evil.example/", None, "http://localhost/comments/thanks?comment=pending#respond"),
-    ("https://blog.example@evil.example/", None, "http://localhost/comments/thanks?comment=pending#respond"),
-    ("javascript:alert(1)//", None, "http://localhost/comments/thanks?comment=pending#respond"),
-    ("https:\\\\evil.example", None, "http://localhost/comments/thanks?comment=pending#respond"),
+    (None, None, "/comments/thanks?comment=pending#respond"),
+    ("", f"{BLOG}/post/", "/comments/thanks?comment=pending#respond"),
+    ("//evil.example/", f"{BLOG}/post/", "/comments/thanks?comment=pending#respond"),
+    (None, "https://evil.example/post/", "/comments/thanks?comment=pending#respond"),
+    ("https://blog.example.evil.example/", None, "/comments/thanks?comment=pending#respond"),
+    ("https://blog.example@evil.example/", None, "/comments/thanks?comment=pending#respond"),
+    ("javascript:alert(1)//", None, "/comments/thanks?comment=pending#respond"),
+    ("https:\\\\evil.example", None, "/comments/thanks?comment=pending#respond"),
 ])
 def test_a_valid_form_is_stored_and_redirected_with_303(allowed_client, token, redirect_to, referer, location):
     headers = {"Referer": referer} if referer else {}
@@ -278,7 +278,7 @@ def test_a_demo_article_embeds_the_comments_with_a_plain_form_inside(client, slu
 
 
 def test_the_demo_form_works_without_javascript(client, token):
-    page = f"http://localhost/demo/paper-maps"
+    page = "http://localhost/demo/paper-maps"
     response = client.post("/comments", data=form(comment_post_ID="demo-paper-maps"), headers={"Referer": page})
     assert response.status_code == 303
     back = urlsplit(response.headers["Location"])
