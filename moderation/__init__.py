@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from . import api, cli, cli_rules, database, errors, pages, ratelimit
+from . import api, cli, cli_rules, cors, database, errors, pages, ratelimit
 from .privacy import EmailVault
 from .settings import load_settings
 
@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     database.init_app(app)
     errors.register(app)
     api.init_app(app)
+    cors.init_app(app)
     app.register_blueprint(pages.bp)
     limiter = ratelimit.init_app(app, database.engine_of(app))
     ratelimit.limit_submissions(app, limiter)

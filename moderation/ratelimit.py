@@ -23,6 +23,7 @@ from .database import dialect_insert
 from .models import RateCounter
 
 SUBMISSION_ENDPOINTS = ("api.submit_comment", "pages.submit_form")
+INVALID_STATUSES = frozenset({400, 413, 415, 422})
 
 
 def client_key(address: str | None) -> str:
@@ -135,14 +136,14 @@ def submission_limits(rate: str, flood_seconds: int) -> str:
 def limit_submissions(app: Flask, limiter: Limiter) -> None:
     """Put the shared per-client limit on every submission endpoint.
 
-    Only accepted submissions count, so a reader who fixes a field error and sends
-    again is not told to wait.
+    Submissions refused as invalid do not count, so a reader who fixes a field error
+    and sends again is not told to wait; everything else (duplicates included) does.
     """
     shared = limiter.shared_limit(
         lambda: submission_limits(current_app.config["RATELIMIT"], current_app.config["FLOOD_SECONDS"]),
         scope="submissions",
         exempt_when=lambda: not current_app.config["RATELIMIT"],
-        deduct_when=lambda response: response.status_code < 300,
+        deduct_when=lambda response: response.status_code not in INVALID_STATUSES,
     )
     for endpoint in SUBMISSION_ENDPOINTS:
         if endpoint in app.view_functions:

@@ -25,6 +25,7 @@ HOST_AND_PORT = re.compile(r"[^:/?#]+:\d+(?:[/?#]|$)")
 
 NAME_MAX, BODY_MAX, EMAIL_MAX, WEBSITE_MAX = 100, 5000, 254, 200
 TITLE_MAX, ARTICLE_URL_MAX = 300, 2000
+MAX_ID = 2**31 - 1  # PostgreSQL's integer
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,8 @@ def _optional_url(value: object, maximum: int, add_scheme: bool) -> str | None:
 def _parent_id(value: object) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    # Ids are database integers: a larger number can name no comment, and would overflow the query.
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
         raise ValueError("must be null or the id of an approved comment")
     return value
 

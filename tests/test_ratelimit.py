@@ -102,7 +102,7 @@ def test_flood_interval(database_url: str) -> None:
     assert post(client, "198.51.100.7").status_code == 202
 
 
-def test_only_accepted_submissions_count(database_url: str) -> None:
+def test_invalid_submissions_do_not_count(database_url: str) -> None:
     client = make_app(database_url, RATELIMIT="2/minute", FLOOD_SECONDS=15).test_client()
     bad = client.post("/api/v1/articles/limits/comments", json=comment(email="nope"),
                       environ_base={"REMOTE_ADDR": "203.0.113.5"})

@@ -1,0 +1,382 @@
+"""embed.js in real headless Chromium, on an article page served from another origin.
+
+A tiny static server on its own port plays the site owner's blog; the service runs
+on a second port with that blog as its only allowed origin. Nothing is mocked: the
+browser, both servers and the database are real. Kept few: each test is a journey.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import approved, moderate, submit
+
+pytestmark = pytest.mark.browser
+
+DATA = Path(__file__).parent / "data"
+ARTICLE = "test-article"
+HOST_CSS = ("body{font:20px/2 serif;text-align:justify;letter-spacing:3px;color:rgb(0, 100, 0)}"
+            "input,textarea,button{display:none!important}p{color:rgb(200, 0, 0)}")
+
+
+class StaticSite:
+    """A site owner's static pages, served on 127.0.0.1 from a thread: path -> HTML."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, str] = {}
+        pages = self.pages
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                body = pages.get(self.path.split("?")[0])
+                self.send_response(200 if body else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write((body or "not found").encode())
+
+            def log_message(self, *args: Any) -> None:
+                """Quiet."""
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def article(self, service: str, article_id: str = ARTICLE) -> str:
+        """Publish a blog post with the two lines from API.md; return its URL."""
+        self.pages["/post.html"] = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+            <title>A post on the blog</title><style>{HOST_CSS}</style></head><body>
+            <h1>A post on the blog</h1><p class="host">The host page's own paragraph.</p>
+            <div id="comments"></div>
+            <script src="{service}/embed.js" data-article="{article_id}" async></script></body></html>"""
+        return self.url + "/post.html"
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+
+@pytest.fixture
+def blog() -> Iterator[StaticSite]:
+    """The site owner's blog, on its own origin."""
+    site = StaticSite()
+    yield site
+    site.stop()
+
+
+def token_for(server: Any) -> str:
+    """A moderator token for a live server, made through its CLI."""
+    runner = server.app.test_cli_runner()
+    runner.invoke(args=["create-moderator", "mod", "--password-stdin"], input="correct horse\n")
+    return runner.invoke(args=["create-token", "mod"]).output.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Any]:
+    """open_page(url, **context options) -> a page; fails the test on any script error."""
+    contexts, errors = [], []
+
+    def open_(url: str, **options: Any) -> Any:
+        contexts.append(browser.new_context(**options))
+        page = contexts[-1].new_page()
+        page.set_default_timeout(10_000)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(url)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert not errors, errors
+
+
+def fill(page: Any, comment: str, name: str = "Ann Reader", email: str = "ann@example.org", url: str = "") -> None:
+    """Type into the embed's form (Playwright's CSS pierces the open shadow root)."""
+    page.fill("#comments #comment", comment)
+    page.fill("#comments #author", name)
+    page.fill("#comments #email", email)
+    page.fill("#comments #url", url)
+
+
+def focused_id(page: Any) -> str | None:
+    """The id of the element focused inside the embed's shadow root."""
+    return page.evaluate("document.getElementById('comments').shadowRoot.activeElement?.id")
+
+
+def test_comment_approve_reply_thread_and_counts(blog, live_server_factory, open_page):
+    service = live_server_factory(ALLOWED_ORIGINS=blog.url)
+    client, token = service.app.test_client(), token_for(service)
+    page = open_page(blog.article(service.url))
+    # The host page's styles neither break the embed nor are changed by it.
+    assert page.is_visible("#comments #comment") and page.is_visible("#comments .submit")
+    assert page.eval_on_selector("p.host", "p => getComputedStyle(p).color") == "rgb(200, 0, 0)"
+    assert page.eval_on_selector("#comments .notes", "p => getComputedStyle(p).color") != "rgb(200, 0, 0)"
+
+    name = '<img src=x onerror="window.pwned=1"> Ann'
+    fill(page, "First line & <b>bold</b>\n\nSecond paragraph.", name=name, url="ann.example")
+    page.click("#comments .submit")
+    page.wait_for_selector("#comments li.pending .await")
+    assert page.text_content("#comments li.pending .await") == "Your comment is awaiting moderation."
+    assert page.text_content("#comments li.pending .fn") == name
+    assert page.input_value("#comments #comment") == ""
+    assert page.evaluate("document.getElementById('comments').shadowRoot.activeElement"
+                         ".matches('li.pending > article')")  # focus moved to the new comment
+
+    [pending] = client.get("/api/v1/moderation/queue", headers={"Authorization": f"Bearer {token}"}).json["comments"]
+    assert pending["article_id"] == ARTICLE and pending["parent_id"] is None
+    assert moderate(client, token, pending["id"], "approve").status_code == 200
+    page.reload()
+    first = f"#comments #comment-{pending['id']}"
+    page.wait_for_selector(f"{first}:not(.pending)")
+    assert page.text_content(f"{first} .fn") == name
+    link = page.eval_on_selector(f"{first} a.fn", "a => [a.href, a.rel]")
+    assert link == ["http://ann.example/", "nofollow ugc"]
+    assert page.inner_text(f"{first} .content b") == "bold"  # the sanitized html, as HTML
+    assert page.get_attribute(f"{first} time", "datetime").endswith("Z")
+    assert page.evaluate("window.pwned") is None and not page.query_selector("#comments .meta img[src='x']")
+
+    page.focus(f"{first} .reply")  # keyboard only from here: Enter on Reply, type, Enter on the button
+    page.keyboard.press("Enter")
+    assert page.query_selector(f"{first} #respond") and focused_id(page) == "comment"
+    assert page.text_content("#comments #reply-title-text") == f"Reply to {name}"
+    page.keyboard.type("A reply, typed.")
+    page.fill("#comments #author", "Bo")
+    page.fill("#comments #email", "bo@example.org")
+    page.focus("#comments .submit")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"{first} > ol.children > li.pending")
+    assert page.query_selector(f"{first} #respond") is None  # the form went back under the list
+
+    reply = client.get("/api/v1/moderation/queue", headers={"Authorization": f"Bearer {token}"}).json["comments"]
+    assert reply[0]["parent_id"] == pending["id"]
+    moderate(client, token, reply[0]["id"], "approve")
+    page.reload()
+    page.wait_for_selector(f"{first} > ol.children > #comment-{reply[0]['id']}.depth-2:not(.pending)")
+
+    blog.pages["/list.html"] = f"""<!doctype html><title>Blog</title>
+        <a id="one" data-comments-count="{ARTICLE}">Comments</a> <a id="two" data-comments-count="other">Comments</a>
+        <a id="again" data-comments-count="{ARTICLE}">Comments</a>
+        <script src="{service.url}/embed.js" async></script>"""
+    page.goto(blog.url + "/list.html")
+    page.wait_for_function("document.getElementById('two').textContent !== 'Comments'")
+    assert [page.text_content(f"#{id_}") for id_ in ("one", "two", "again")] == [
+        "2 Comments", "Click to comment", "2 Comments"]
+
+
+def test_errors_are_shown_by_their_fields_and_nothing_typed_is_lost(blog, live_server_factory, open_page):
+    service = live_server_factory(ALLOWED_ORIGINS=blog.url, RATELIMIT="2/minute", FLOOD_SECONDS=0)
+    page = open_page(blog.article(service.url))
+    page.click("#comments .submit")  # empty: the form's own checks
+    for field in ("comment", "author", "email"):
+        assert page.get_attribute(f"#comments #{field}", "aria-invalid") == "true"
+        assert f"{field}-error" in page.get_attribute(f"#comments #{field}", "aria-describedby")
+    assert page.get_attribute("#comments #email", "aria-describedby") == "email-notes email-error"
+    assert focused_id(page) == "comment"
+
+    text = "Kept, whatever happens.\nSecond line."
+    fill(page, text, email="ann..dots@example.org", url="https://ann.example")
+    page.click("#comments .submit")  # 1: the server's 422 is the truth
+    page.wait_for_selector("#comments #email-error:not([hidden])")
+    assert page.text_content("#comments #email-error").startswith("Email is not a valid email address")
+    assert page.get_attribute("#comments #comment", "aria-invalid") == "false"
+    assert focused_id(page) == "email"
+    assert page.input_value("#comments #comment") == text
+
+    page.fill("#comments #email", "ann@example.org")
+    page.click("#comments .submit")  # 2: accepted
+    page.wait_for_selector("#comments li.pending")
+    for status, expected in ((409, "already posted this comment"), (429, "Please wait")):
+        page.fill("#comments #comment", text)
+        page.click("#comments .submit")  # 3: duplicate, 4: over the limit
+        page.wait_for_function(f"document.getElementById('comments').shadowRoot"
+                               f".getElementById('form-alert').textContent.includes('{expected}')")
+        assert page.input_value("#comments #comment") == text, status
+    assert "seconds" in page.text_content("#comments #form-alert")
+
+    service.stop()  # the network fails
+    page.fill("#comments #comment", text + " And more.")
+    page.click("#comments .submit")
+    page.wait_for_function("document.getElementById('comments').shadowRoot"
+                           ".getElementById('form-alert').textContent.includes('could not be reached')")
+    assert page.input_value("#comments #comment") == text + " And more."
+    assert page.input_value("#comments #author") == "Ann Reader"
+
+
+def test_the_consent_box_keeps_and_forgets_name_email_and_website(blog, live_server_factory, open_page):
+    service = live_server_factory(ALLOWED_ORIGINS=blog.url)
+    page = open_page(blog.article(service.url))
+    stored = "() => localStorage.getItem('comments:commenter')"
+
+    fill(page, "Not remembered.", name="Ann", email="ann@example.org")
+    page.click("#comments .submit")
+    page.wait_for_selector("#comments li.pending")
+    assert page.evaluate(stored) is None
+    page.reload()
+    assert page.input_value("#comments #author") == "" and not page.is_checked("#comments #wp-comment-cookies-consent")
+
+    fill(page, "Remembered.", name="Ann", email="ann@example.org", url="ann.example")
+    page.check("#comments #wp-comment-cookies-consent")
+    page.click("#comments .submit")
+    page.wait_for_selector("#comments li.pending >> nth=1")
+    page.reload()
+    page.wait_for_selector("#comments #author")
+    assert [page.input_value(f"#comments #{name}") for name in ("author", "email", "url")] == [
+        "Ann", "ann@example.org", "ann.example"]
+    assert page.is_checked("#comments #wp-comment-cookies-consent")
+
+    page.uncheck("#comments #wp-comment-cookies-consent")  # forgotten at once, not at the next comment
+    assert page.evaluate(stored) is None
+    page.reload()
+    assert page.input_value("#comments #email") == ""
+
+
+def test_the_plain_form_works_with_javascript_off(blog, live_server_factory, open_page):
+    service = live_server_factory(ALLOWED_ORIGINS=blog.url)
+    client, token = service.app.test_client(), token_for(service)
+    markup = (DATA / "wordpress_comment_form.html").read_text(encoding="utf-8")
+    markup = markup.replace("https://blog.example/wp-comments-post.php", f"{service.url}/comments")
+    page_of = "<!doctype html><html lang='en'><meta charset='utf-8'><title>A WordPress post</title>{}".format
+    blog.pages["/2026/wp.html"] = page_of(markup)
+    permalink = '<input type="hidden" name="redirect_to" value="{}/2026/with-redirect.html">'.format(blog.url)
+    blog.pages["/2026/with-redirect.html"] = page_of(markup.replace("</form>", permalink + "</form>"))
+    page = open_page(blog.url + "/2026/wp.html", java_script_enabled=False)
+
+    page.fill("#comment", "Sent without JavaScript.\n\nTwo paragraphs.")
+    page.fill("#author", "Ann Reader")
+    page.fill("#email", "ann@")
+    page.click("#submit")  # the service's 422 page, everything kept
+    assert page.url == f"{service.url}/comments"
+    assert "Email is not a valid email address" in page.text_content(".error-summary")
+    assert page.input_value("#comment") == "Sent without JavaScript.\n\nTwo paragraphs."
+    assert page.input_value("#author") == "Ann Reader"
+    assert page.evaluate("document.activeElement.id") == "email"
+
+    page.fill("#email", "ann@example.org")
+    page.click("#submit")
+    # Browsers send only the origin as Referer on a cross-origin POST (the default
+    # strict-origin-when-cross-origin policy), so an unchanged theme form returns the
+    # reader to the site's front page; a redirect_to field brings them back to the post.
+    assert page.url == f"{blog.url}/?comment=pending#respond"
+    page.goto(blog.url + "/2026/with-redirect.html")
+    page.fill("#comment", "Second, with redirect_to.")
+    page.fill("#author", "Ann Reader")
+    page.fill("#email", "ann@example.org")
+    page.click("#submit")
+    assert page.url == f"{blog.url}/2026/with-redirect.html?comment=pending#respond"
+
+    stored = client.get("/api/v1/moderation/queue", headers={"Authorization": f"Bearer {token}"}).json["comments"]
+    assert [(row["article_id"], row["body"]) for row in stored] == [
+        ("1", "Sent without JavaScript.\n\nTwo paragraphs."), ("1", "Second, with redirect_to.")]
+
+
+def test_an_origin_that_is_not_allowed_is_refused_by_cors(blog, live_server_factory, open_page):
+    service = live_server_factory(ALLOWED_ORIGINS=blog.url)
+    client = service.app.test_client()
+    approved(client, token_for(service), ARTICLE, body="Public, but not for every site.")
+    other = StaticSite()
+    try:
+        page = open_page(other.article(service.url))
+        page.wait_for_function("document.getElementById('comments').shadowRoot"
+                               ".querySelector('.status').textContent.includes('could not be loaded')")
+        fill(page, "Posted from a site that is not allowed.")
+        page.click("#comments .submit")
+        page.wait_for_function("document.getElementById('comments').shadowRoot"
+                               ".getElementById('form-alert').textContent.includes('could not be reached')")
+        fetches = page.evaluate("""async (base) => {
+            const url = base + '/api/v1/articles/test-article/comments', outcome = r => r.status;
+            return Promise.all([fetch(url).then(outcome, e => e.name),
+                                fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json'},
+                                            body: '{}'}).then(outcome, e => e.name)]);
+        }""", service.url)
+        assert fetches == ["TypeError", "TypeError"]
+        assert submit(client, body="Probe.").status_code == 202  # the service is up; CORS said no
+        queue = client.get(f"/api/v1/articles/{ARTICLE}/comments").json
+        assert queue["count"] == 1  # nothing from the other site reached the store
+        allowed = open_page(blog.article(service.url))
+        allowed.wait_for_selector("#comments li.comment")
+    finally:
+        other.stop()
+
+
+VIEWS = {"desktop": {"viewport": {"width": 1280, "height": 900}},
+         "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+                   "has_touch": True}}
+
+CONTRAST = """root => {
+    const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    const lum = c => { const [r, g, b] = rgb(c).map(v => { v /= 255;
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+    const shadow = root.shadowRoot, page = getComputedStyle(root).backgroundColor;
+    const checks = {};
+    for (const selector of ['label', '.notes', 'time', '.fn', '.content p', '.reply', '.req', 'h2', 'a.fn']) {
+        const el = shadow.querySelector(selector);
+        if (el) checks[selector] = ratio(getComputedStyle(el).color, page);
+    }
+    const button = getComputedStyle(shadow.querySelector('.submit'));
+    checks['.submit'] = ratio(button.color, button.backgroundColor);
+    checks['input border'] = ratio(getComputedStyle(shadow.querySelector('#author')).borderTopColor, page);
+    return {background: page, checks};
+}"""
+
+
+def test_demo_article_screenshots_light_and_dark_desktop_and_phone(live_server, open_page, artifacts):
+    client, token = live_server.app.test_client(), token_for(live_server)
+    article = "demo-read-before-published"
+    first = approved(client, token, article, name="Mira Okafor", website="https://mira.example",
+                     body="I like that nothing appears before someone has read it. Fewer *shouting* threads.")
+    approved(client, token, article, name="Tomás", parent_id=first, email="tomas@example.org",
+             body="Agreed. And the form kept my text when I forgot my email address.")
+    approved(client, token, article, name="Lee", email="lee@example.org",
+             body="Does the reply button work with a keyboard?\n\nIt does: Tab, then Enter.")
+    for view, options in VIEWS.items():
+        for scheme in ("light", "dark"):
+            page = open_page(f"{live_server.url}/demo/read-before-published", color_scheme=scheme, **options)
+            page.wait_for_selector("#comments li.comment >> nth=2")
+            page.wait_for_function("[...document.getElementById('comments').shadowRoot.querySelectorAll('img')]"
+                                   ".every(img => img.complete)")
+            found = page.eval_on_selector("#comments", CONTRAST)
+            darkness = sum(int(v) for v in found["background"][4:-1].split(",")[:3]) / 3
+            assert (darkness < 60) == (scheme == "dark"), found["background"]
+            low = {name: round(value, 2) for name, value in found["checks"].items()
+                   if value < (3 if name in (".req", "input border") else 4.5)}
+            assert not low, (view, scheme, low)
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (view, scheme)
+            page.screenshot(path=os.path.join(artifacts, f"embed-{view}-{scheme}.png"), full_page=True)
+
+
+def test_pages_of_fifty_load_more_and_threads_stop_at_depth_five(blog, live_server_factory, open_page):
+    service = live_server_factory(ALLOWED_ORIGINS=blog.url)
+    client, token = service.app.test_client(), token_for(service)
+    chain = [approved(client, token, ARTICLE, body="Depth 1.")]
+    for depth in range(2, 7):
+        chain.append(approved(client, token, ARTICLE, body=f"Depth {depth}.", parent_id=chain[-1]))
+    for number in range(48):
+        approved(client, token, ARTICLE, body=f"Comment number {number}.")
+    late_reply = approved(client, token, ARTICLE, body="A late reply to the first.", parent_id=chain[0])
+    page = open_page(blog.article(service.url))
+    page.wait_for_selector("#comments .more:not([hidden])")
+    assert page.eval_on_selector_all("#comments li.comment", "items => items.length") == 50
+    assert page.text_content("#comments h2") == "55 Comments"
+    assert page.text_content("#comments .more") == "Load more comments (5 more)"
+
+    page.click("#comments .more")
+    page.wait_for_selector(f"#comments #comment-{chain[0]} > ol > #comment-{late_reply}.depth-2")
+    assert page.is_hidden("#comments .more")
+    assert page.eval_on_selector_all("#comments li.comment", "items => items.length") == 55
+    depths = [page.get_attribute(f"#comments #comment-{id_}", "class") for id_ in chain]
+    assert [classes.split()[1] for classes in depths] == ["depth-1", "depth-2", "depth-3", "depth-4", "depth-5",
+                                                          "depth-5"]
+    fifth, sixth = (f"#comments #comment-{id_}" for id_ in chain[4:])
+    assert page.query_selector(f"{fifth} .reply") is None  # like WordPress: no replies below depth five
+    assert page.evaluate(f"""() => {{ const root = document.getElementById('comments').shadowRoot;
+        return root.querySelector('{fifth.split()[1]}').parentNode === root.querySelector('{sixth.split()[1]}').parentNode; }}""")
