@@ -17,6 +17,7 @@ from . import login, queue_store, sanitize
 from .auth import SessionInterface, login_required, same_origin_only, wants_json
 from .errors import ApiError, NotFound, ValidationFailed, respond
 from .intake import vault
+from .models import Status
 from .queue_pages import now, private_headers, template_helpers
 from .queue_rules import (
     ACTIONS, AUDIT_ACTIONS, DONE, TABS, capped, parse_action, parse_audit, parse_ids, parse_page, parse_query,
@@ -38,10 +39,10 @@ def index() -> str:
     """The queue: one state's comments, filtered and searched, one page at a time."""
     query = parse_query(request.args)
     digest = vault().digest(query.search) if "@" in query.search else None
-    page = queue_store.queue_page(query, digest)
-    return render_template("moderate/queue.html", query=query, page=page, tabs=TABS,
-                           counts=queue_store.status_counts(query.article),
-                           select_all=request.args.get("select") == "all")
+    counts = queue_store.status_counts(query.article)
+    return render_template("moderate/queue.html", query=query, page=queue_store.queue_page(query, digest),
+                           tabs=TABS, counts=counts, select_all=request.args.get("select") == "all",
+                           pending_total=None if query.article else counts[Status.PENDING])
 
 
 @bp.post("/comments/<int:comment_id>/<action>")

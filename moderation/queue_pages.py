@@ -64,4 +64,5 @@ def template_helpers() -> dict[str, Any]:
     """What the moderator templates use besides their own variables."""
     moment = now()
     return {"email_of": email_of, "waited": lambda since: waited(since, moment), "timestamp": timestamp,
-            "capped": capped, "plural": plural, "pending_count": queue_store.pending_count, "static_url": static_url}
+            "capped": capped, "plural": plural, "pending_count": queue_store.pending_count, "static_url": static_url,
+            "pending_total": None}

@@ -503,6 +503,16 @@ def test_bad_queue_arguments_get_an_html_error_page(mod_client, query):
     assert parse(response).find(".//code").text == "validation_failed"
 
 
+def test_the_header_counts_every_pending_comment_and_the_tabs_the_filtered_ones(mod_client):
+    pending(mod_client, 2)
+    pending(mod_client, 1, article="other-post")
+    for query, header, tab in [("", "3", "3"), ("?article=other-post", "3", "1"), ("?status=spam", "3", "3")]:
+        page = parse(mod_client.get(f"/moderate/{query}"))
+        assert page.find(".//span[@id='pending-count']").text == header
+        assert page.find(".//nav[@class='tabs']/a/span").text == tab
+    assert parse(mod_client.get("/moderate/audit")).find(".//span[@id='pending-count']").text == "3"
+
+
 def test_counts_are_capped_instead_of_scanning(app, mod_client):
     pending(mod_client, 5)
     with app.app_context():

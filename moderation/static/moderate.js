@@ -10,6 +10,9 @@
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();
         editForm.requestSubmit();
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        window.location.assign(editForm.querySelector("a.button").href);
       }
     });
   }
