@@ -248,6 +248,33 @@ def test_an_ended_session_tells_the_script_to_log_in_again(app, mod_client):
     assert response.status_code == 401
 
 
+@pytest.mark.parametrize(("name", "value", "expected"), [
+    ("LOGIN_RATELIMIT", "10/minute;50/hour", "10/minute;50/hour"),
+    ("LOGIN_RATELIMIT", "0", ""),
+    ("LOGIN_RATELIMIT", "lots", None),
+    ("SESSION_IDLE_MINUTES", "30", 30),
+    ("SESSION_IDLE_MINUTES", "0", None),
+    ("SESSION_MAX_HOURS", 24, 24),
+    ("SESSION_MAX_HOURS", "-1", None),
+    ("SESSION_COOKIE_SECURE", "true", True),
+    ("SESSION_COOKIE_SECURE", "0", False),
+    ("SESSION_COOKIE_SECURE", True, True),
+    ("SESSION_COOKIE_SECURE", "maybe", None),
+])
+def test_web_queue_settings(tmp_path, name, value, expected):
+    from moderation import create_app
+    from moderation.settings import SettingsError
+
+    config = {"DATABASE_URL": f"sqlite:///{tmp_path / 'settings.sqlite3'}", "SECRET_KEY": "k", name: value}
+    if expected is None:
+        with pytest.raises(SettingsError, match=f"^MODERATION_{name}: "):
+            create_app(config)
+    else:
+        app = create_app(config)
+        assert app.config[name] == expected
+        app.extensions["moderation.engine"].dispose()
+
+
 # --- CSRF and the Origin check --------------------------------------------------------------
 
 ATTACKS = {
