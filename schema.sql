@@ -117,6 +117,17 @@ CREATE INDEX comments_public ON comments (article_id, status, id);
 
 CREATE INDEX comments_queue ON comments (status, id);
 
+CREATE TABLE moderator_sessions (
+	id VARCHAR(64) NOT NULL,
+	moderator_id INTEGER NOT NULL,
+	password_fp VARCHAR(64) NOT NULL,
+	created_at DATETIME NOT NULL,
+	PRIMARY KEY (id),
+	FOREIGN KEY(moderator_id) REFERENCES moderators (id) ON DELETE CASCADE
+);
+
+CREATE INDEX ix_moderator_sessions_moderator_id ON moderator_sessions (moderator_id);
+
 -- ===== PostgreSQL =====
 
 CREATE TABLE articles (
@@ -232,3 +243,14 @@ CREATE INDEX comments_by_time ON comments (status, created_at);
 CREATE INDEX comments_public ON comments (article_id, status, id);
 
 CREATE INDEX comments_queue ON comments (status, id);
+
+CREATE TABLE moderator_sessions (
+	id VARCHAR(64) NOT NULL,
+	moderator_id INTEGER NOT NULL,
+	password_fp VARCHAR(64) NOT NULL,
+	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	PRIMARY KEY (id),
+	FOREIGN KEY(moderator_id) REFERENCES moderators (id) ON DELETE CASCADE
+);
+
+CREATE INDEX ix_moderator_sessions_moderator_id ON moderator_sessions (moderator_id);

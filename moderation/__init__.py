@@ -8,8 +8,9 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, request
+from flask_wtf.csrf import CSRFProtect
 
-from . import api, cli, cli_rules, cors, database, errors, pages, ratelimit
+from . import api, cli, cli_rules, cors, database, errors, pages, queue, ratelimit
 from .privacy import EmailVault
 from .settings import load_settings
 
@@ -29,6 +30,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     limiter = ratelimit.init_app(app, database.engine_of(app))
     ratelimit.limit_submissions(app, limiter)
+    # Every POST needs a CSRF token except the token API (no cookies) and the public form.
+    csrf = CSRFProtect(app)
+    csrf.exempt(api.bp)
+    csrf.exempt(pages.bp)
+    queue.init_app(app)
     cli.init_app(app)
     cli_rules.init_app(app)
     app.before_request(_assign_request_id)

@@ -128,6 +128,18 @@ class Moderator(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ModeratorSession(Base):
+    """One log-in on one browser: the cookie holds a secret, this row its hash, until log-out."""
+
+    __tablename__ = "moderator_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderators.id", ondelete="CASCADE"), index=True)
+    # A digest of the password hash at log-in: any password change ends the session.
+    password_fp: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class ApiToken(Base):
     """A bearer token for the moderation API, stored only as its SHA-256."""
 

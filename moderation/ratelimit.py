@@ -111,7 +111,8 @@ class DatabaseStorage(Storage):
 def init_app(app: Flask, engine: Engine) -> Limiter:
     """Trust the configured proxies, and limit submissions per client."""
     if app.config["TRUSTED_PROXIES"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
+        # The nearest proxy also says whether the client used https (for Secure cookies).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)  # type: ignore[method-assign]
     storage = app.config["RATELIMIT_STORAGE"]
     limiter = Limiter(
         key_func=lambda: client_key(request.remote_addr),

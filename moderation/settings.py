@@ -50,7 +50,7 @@ def _rate(value: Any) -> str:
     if text in ("0", ""):
         return ""
     if not re.fullmatch(r"\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?(\s*;\s*\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?)*", text):
-        raise SettingsError(f"MODERATION_RATELIMIT: {text!r} is not a limit like 5/minute (or 0 for none)")
+        raise SettingsError(f"{text!r} is not a limit like 5/minute (or 0 for none)")
     return text
 
 
@@ -96,6 +96,24 @@ def _http_url(value: Any) -> str:
     return text
 
 
+def _positive_int(value: Any) -> int:
+    """Coerce to an int that is one or more."""
+    number = _non_negative_int(value)
+    if number < 1:
+        raise SettingsError(f"expected one or more, got {number}")
+    return number
+
+
+def _flag(value: Any) -> bool:
+    """Coerce true/false, yes/no, on/off or 1/0 to a bool."""
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise SettingsError(f"expected true or false, got {value!r}")
+
+
 def _keys(value: Any) -> tuple[str, ...]:
     """Parse a comma-separated list of retired secret keys."""
     return tuple(key.strip() for key in str(value or "").split(",") if key.strip())
@@ -139,6 +157,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PURGE_SPAM_DAYS", 30, "`flask --app app purge` deletes spam older than this.", _non_negative_int),
     Setting("IP_RETENTION_DAYS", 30, "`flask --app app purge` cuts IP addresses older than this down to "
             "their network (/24 for IPv4, /48 for IPv6).", _non_negative_int),
+    # The moderators' web queue (/moderate/).
+    Setting("LOGIN_RATELIMIT", "5/minute;20/hour", "Failed moderator log-ins allowed per client address "
+            "and, separately, per moderator name, like `5/minute;20/hour`. `0` turns the limit off.", _rate),
+    Setting("SESSION_IDLE_MINUTES", 120, "A moderator's session ends after this many minutes without a "
+            "request.", _positive_int),
+    Setting("SESSION_MAX_HOURS", 12, "A moderator's session ends this many hours after log-in, however "
+            "active.", _positive_int),
+    Setting("SESSION_COOKIE_SECURE", False, "`true` marks the session cookie Secure on every response. "
+            "Otherwise it is Secure whenever the request came over https (directly, or as a trusted proxy's "
+            "`X-Forwarded-Proto` says).", _flag),
 )
 
 

@@ -161,3 +161,11 @@ def _honeypot(value: object) -> bool:
     if isinstance(value, str):
         return bool(value.strip())
     return value is not None and value is not False
+
+
+def parse_body(value: object) -> str:
+    """A comment body checked by the submission rules (a moderator's edit obeys them too)."""
+    try:
+        return _body(value)
+    except ValueError as error:
+        raise ValidationFailed({"body": str(error)}) from None

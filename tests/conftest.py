@@ -207,3 +207,56 @@ def live_server_factory(tmp_path: Any) -> Iterator[Any]:
 def live_server(live_server_factory: Any) -> LiveServer:
     """One live server with default test settings."""
     return live_server_factory()
+
+
+# --- The moderators' web queue (test_queue.py, test_queue_browser.py) ---
+
+MODERATOR_PASSWORD = "correct horse"
+# A deliberately cheap hash keeps the suite fast; log-in checks any stored method the same way.
+CHEAP_HASH = "pbkdf2:sha256:1"
+
+
+def add_moderator(app: Flask, name: str = "mod", password: str = MODERATOR_PASSWORD) -> str:
+    """Create a moderator (or reset their password) and return a new API token of theirs."""
+    from datetime import datetime, timezone
+
+    from werkzeug.security import generate_password_hash
+
+    from moderation import auth, store
+
+    with app.app_context():
+        store.save_moderator(name, generate_password_hash(password, CHEAP_HASH), datetime.now(timezone.utc))
+        token = auth.new_token()
+        store.add_token(store.moderator_by_name(name).id, auth.token_hash(token), datetime.now(timezone.utc))
+    return token
+
+
+def csrf_from(client: FlaskClient, path: str = "/moderate/login", **kwargs: Any) -> str:
+    """The CSRF token in the first form of a moderator page."""
+    import re
+
+    page = client.get(path, **kwargs)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} ({page.status_code})"
+    return match.group(1)
+
+
+def log_in(client: FlaskClient, name: str = "mod", password: str = MODERATOR_PASSWORD, **kwargs: Any):  # type: ignore[no-untyped-def]
+    """Post the log-in form as a browser would, CSRF token included."""
+    data = {"name": name, "password": password, "csrf_token": csrf_from(client, **kwargs)}
+    return client.post("/moderate/login", data=data, **kwargs)
+
+
+@pytest.fixture
+def moderator(app: Flask) -> str:
+    """Moderator `mod` (password MODERATOR_PASSWORD); returns their API token."""
+    return add_moderator(app)
+
+
+@pytest.fixture
+def mod_client(app: Flask, moderator: str) -> FlaskClient:
+    """A test client logged in to the web queue as `mod`."""
+    client = app.test_client()
+    response = log_in(client)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return client
