@@ -10,7 +10,7 @@ CREATE TABLE articles (
 	url VARCHAR(2000),
 	closed BOOLEAN NOT NULL,
 	premoderation VARCHAR(16),
-	version INTEGER NOT NULL,
+	version BIGINT NOT NULL,
 	created_at DATETIME NOT NULL,
 	PRIMARY KEY (id)
 );
@@ -136,7 +136,7 @@ CREATE TABLE articles (
 	url VARCHAR(2000),
 	closed BOOLEAN NOT NULL,
 	premoderation VARCHAR(16),
-	version INTEGER NOT NULL,
+	version BIGINT NOT NULL,
 	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
 	PRIMARY KEY (id)
 );

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import re
-import uuid
 from typing import Any
 
 from flask import Flask, Response, g, request
 from flask_wtf.csrf import CSRFProtect
 
-from . import api, cli, cli_rules, cors, database, errors, pages, queue, ratelimit
+from . import api, cli, cli_rules, cors, database, errors, fastpath, pages, queue, ratelimit
+from .errors import make_request_id
 from .privacy import EmailVault
 from .settings import load_settings
-
-REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application; test_config overrides the MODERATION_* environment."""
     app = Flask(__name__, instance_relative_config=True)
-    os.makedirs(app.instance_path, exist_ok=True)
     load_settings(app, test_config)
     app.extensions["moderation.vault"] = EmailVault(app.config["SECRET_KEY"], app.config["OLD_SECRET_KEYS"])
     database.init_app(app)
@@ -39,12 +34,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cli_rules.init_app(app)
     app.before_request(_assign_request_id)
     app.after_request(_common_headers)
+    app.wsgi_app = fastpath.Revalidation(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
 def _assign_request_id() -> None:
-    incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    g.request_id = make_request_id(request.headers.get("X-Request-ID"))
 
 
 def _common_headers(response: Response) -> Response:

@@ -108,19 +108,18 @@ def list_comments(article_id: str) -> Response:
     """Approved comments, oldest first, with ETag revalidation."""
     check_article_id(article_id)
     limit, after = _limit(), _after(f"article:{article_id}")
-    state = store.article_state(article_id)
-    etag = f"{state.version}.{int(state.created_at.timestamp())}" if state else "0"
+    etag = str(store.article_version(article_id) or 0)
     headers = {"Cache-Control": "public, no-cache", "ETag": f'"{etag}"'}
-    if request.if_none_match.contains(etag):
+    if request.if_none_match.contains_weak(etag):
         return Response(status=304, headers=headers)
-    body = current_app.extensions["moderation.pages"](article_id, etag, limit, after, state.approved if state else 0)
+    body = current_app.extensions["moderation.pages"](article_id, etag, limit, after)
     return Response(body, mimetype="application/json", headers=headers)
 
 
-def _render_page(article_id: str, etag: str, limit: int, after: int, count: int) -> bytes:
+def _render_page(article_id: str, etag: str, limit: int, after: int) -> bytes:
     """The encoded public page; cached by etag, so any change to the article misses."""
-    rows, next_cursor = _page(store.public_page(article_id, limit, after) if count else [], limit,
-                              f"article:{article_id}")
+    count, rows = store.public_page(article_id, limit, after) if etag != "0" else (0, [])
+    rows, next_cursor = _page(list(rows), limit, f"article:{article_id}")
     page = {"article_id": article_id, "count": count,
             "comments": [public_comment(row) for row in rows], "next": next_cursor}
     return json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode()
@@ -170,5 +169,7 @@ def openapi() -> Response:
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and this app's own cache of rendered public pages."""
-    app.extensions["moderation.pages"] = lru_cache(maxsize=4096)(_render_page)
+    # Per worker; keyed by the article's version, so a change anywhere is a miss here too.
+    app.extensions["moderation.pages"] = lru_cache(maxsize=512)(_render_page)
+    store.init_app(app)
     app.register_blueprint(bp)

@@ -79,8 +79,21 @@ SESSION_SECRET, LAST_SEEN = "login", "seen"
 SEEN_EVERY = 60  # seconds: refresh the idle clock at most this often, not on every request
 
 
+SESSION_PATH = "/moderate/"
+
+
 class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, marked Secure whenever the request came over https."""
+    """Flask's signed-cookie session, for the moderators' pages only, Secure over https.
+
+    The cookie's path keeps browsers from sending it anywhere else, and public requests
+    skip the session entirely: no signature to check on the hot path, no Vary: Cookie.
+    """
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        """The moderator's session under /moderate/, a null session elsewhere."""
+        if not request.path.startswith(SESSION_PATH):
+            return self.null_session_class()
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         """Secure when configured so, or when this request is https."""

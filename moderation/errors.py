@@ -7,6 +7,8 @@ JSON envelope `{"error", "message", "fields"?}`; elsewhere it is the HTML error 
 from __future__ import annotations
 
 import logging
+import re
+import uuid
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, render_template, request
@@ -24,6 +26,14 @@ HTTP_CODES = {
     415: ("unsupported_media_type", "Send the request as application/json."),
     429: ("rate_limited", "Too many submissions from your address; please wait and try again."),
 }
+
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def make_request_id(incoming: str | None) -> str:
+    """The caller's X-Request-ID when it is safe to echo and log, else a fresh one."""
+    return incoming if incoming and REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
 
 
 class ApiError(Exception):

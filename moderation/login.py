@@ -17,7 +17,7 @@ from . import auth
 from .errors import ApiError, ValidationFailed, respond
 from .queue_pages import now, private_headers, template_helpers
 from .queue_rules import check_new_password, safe_return
-from .ratelimit import client_key
+from .ratelimit import client_key, limit_views
 
 bp = Blueprint("login", __name__, url_prefix="/moderate")
 bp.before_request(auth.same_origin_only)
@@ -96,5 +96,5 @@ def limit_log_ins(app: Flask, limiter: Limiter) -> None:
              "deduct_when": lambda response: response.status_code in (401, 422)}
     by_address = limiter.limit(key_func=lambda: "address:" + client_key(request.remote_addr), **limit)
     by_name = limiter.limit(key_func=lambda: "name:" + request.form.get("name", "").strip().casefold(), **limit)
-    app.view_functions["login.login"] = by_name(by_address(app.view_functions["login.login"]))
-    app.view_functions["login.change_password"] = by_address(app.view_functions["login.change_password"])
+    limit_views(app, lambda view: by_name(by_address(view)), ["login.login"])
+    limit_views(app, by_address, ["login.change_password"])

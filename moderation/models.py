@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     Float,
@@ -75,8 +76,9 @@ class Article(Base):
     closed: Mapped[bool] = mapped_column(default=False)
     # None: the site-wide MODERATION_PREMODERATION applies.
     premoderation: Mapped[str | None] = mapped_column(String(16))
-    # Bumped in the same transaction as any change to the approved set: the ETag.
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Starts at the creation time in milliseconds and is bumped in the same transaction
+    # as any change to the approved set: the public ETag, unique even across databases.
+    version: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

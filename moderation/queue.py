@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, Response, flash, g, redirect, render_templat
 from flask_wtf.csrf import CSRFError
 
 from . import login, queue_store, sanitize
-from .auth import SessionInterface, login_required, same_origin_only, wants_json
+from .auth import SESSION_PATH, SessionInterface, login_required, same_origin_only, wants_json
 from .errors import ApiError, NotFound, ValidationFailed, respond
 from .intake import vault
 from .models import Status
@@ -141,7 +141,8 @@ def _csrf_failed(error: CSRFError) -> Response:
 
 def init_app(app: Flask) -> None:
     """Register the queue and log-in pages with their session cookie and log-in limits."""
-    app.config.update(SESSION_COOKIE_NAME="moderation_session", SESSION_COOKIE_HTTPONLY=True,
+    app.config.update(SESSION_COOKIE_NAME="moderation_session", SESSION_COOKIE_PATH=SESSION_PATH,
+                      SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=None,
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_MAX_HOURS"]))
     app.session_interface = SessionInterface()

@@ -184,6 +184,7 @@ def load_settings(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         except SettingsError as error:
             raise SettingsError(f"MODERATION_{setting.name}: {error}") from None
     if not app.config["DATABASE_URL"]:
+        os.makedirs(app.instance_path, exist_ok=True)
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "moderation.sqlite3")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, update
+from flask import Flask, current_app
+from sqlalchemy import Row, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .database import dialect_insert, session, writing
+from .database import HotQuery, dialect_insert, engine_of, session, writing
 from .errors import Duplicate, NotFound, ValidationFailed
 from .models import ApiToken, Article, AuditEntry, Comment, Moderator, Status
 
@@ -24,33 +25,36 @@ PUBLIC_COLUMNS = (Comment.id, Comment.parent_id, Comment.author_name, Comment.au
                   Comment.avatar, Comment.body_html, Comment.created_at)
 
 
-@dataclass(frozen=True)
-class ArticleState:
-    """What the public list needs to know before it reads any comment."""
-
-    version: int
-    created_at: datetime
-    approved: int
-    closed: bool
+ARTICLE_VERSION = select(Article.version).where(Article.id == bindparam("article_id"))
 
 
-def article_state(article_id: str) -> ArticleState | None:
-    """The article's version, creation time, approved count and closed flag, in one query."""
-    approved = (select(func.count()).select_from(Comment)
-                .where(Comment.article_id == Article.id, Comment.status == Status.APPROVED)
-                .scalar_subquery())
-    row = session().execute(
-        select(Article.version, Article.created_at, approved, Article.closed).where(Article.id == article_id)
-    ).first()
-    return ArticleState(*row) if row else None
+def init_app(app: Flask) -> None:
+    """Prepare the hot-path query of this app's engine."""
+    app.extensions["moderation.article_version"] = HotQuery(engine_of(app), ARTICLE_VERSION)
 
 
-def public_page(article_id: str, limit: int, after_id: int) -> Sequence[Row[Any]]:
-    """Up to limit + 1 approved comments after after_id, oldest first (the extra one says 'more')."""
-    query = (select(*PUBLIC_COLUMNS)
-             .where(Comment.article_id == article_id, Comment.status == Status.APPROVED, Comment.id > after_id)
-             .order_by(Comment.id).limit(limit + 1))
-    return session().execute(query).all()
+def article_version(article_id: str) -> int | None:
+    """The article's ETag version (None for an article nobody has commented on): one lookup."""
+    row = current_app.extensions["moderation.article_version"].first(article_id=article_id)
+    return row[0] if row else None
+
+
+def public_page(article_id: str, limit: int, after_id: int) -> tuple[int, Sequence[Row[Any]]]:
+    """The approved count, and up to limit + 1 approved comments after after_id, oldest first.
+
+    One query: the count is a window over all the article's approved comments, taken
+    before the cursor narrows them (the extra row says there is a next page).
+    """
+    approved = (select(*PUBLIC_COLUMNS, func.count().over().label("total"))
+                .where(Comment.article_id == article_id, Comment.status == Status.APPROVED)
+                .subquery())
+    query = select(approved).where(approved.c.id > after_id).order_by(approved.c.id).limit(limit + 1)
+    rows = session().execute(query).all()
+    if rows:
+        return rows[0].total, rows
+    count = session().scalar(select(func.count()).where(
+        Comment.article_id == article_id, Comment.status == Status.APPROVED)) if after_id else 0
+    return count or 0, rows
 
 
 def approved_counts(article_ids: Iterable[str]) -> dict[str, int]:
@@ -92,7 +96,8 @@ def add_comment(comment: Comment, title: str | None, url: str | None) -> Comment
         with writing() as db:
             # Readers racing to post an article's first comments must all create it, or find it.
             db.execute(dialect_insert(db.get_bind().dialect.name, Article)
-                       .values(id=comment.article_id, title=title, url=url, closed=False, version=1,
+                       .values(id=comment.article_id, title=title, url=url, closed=False,
+                               version=int(comment.created_at.timestamp() * 1000),
                                created_at=comment.created_at)
                        .on_conflict_do_nothing(index_elements=[Article.id]))
             changes: dict[str, Any] = {"title": title} if title else {}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
-from conftest import approved, comment, moderate, submit
+from conftest import approved, comment, make_app, make_token, moderate, submit
 from sqlalchemy import event, update
 
 from moderation.database import writing
@@ -182,14 +184,48 @@ def test_a_get_takes_at_most_two_queries(app, client, token) -> None:  # type: i
     statements: list[str] = []
     event.listen(app.extensions["moderation.engine"], "before_cursor_execute",
                  lambda *args: args[2].startswith("BEGIN") or statements.append(args[2]))
+    hot = app.extensions["moderation.article_version"]
+
+    def queries() -> int:
+        return len(statements) + hot.executions
+
     url = "/api/v1/articles/12345/comments?limit=2"
+    start = queries()
     etag = client.get(url).headers["ETag"]
-    cold = len(statements)
+    cold = queries() - start
     client.get(url)
-    warm = len(statements) - cold
+    warm = queries() - start - cold
     client.get(url, headers={"If-None-Match": etag})
-    revalidate = len(statements) - cold - warm
+    revalidate = queries() - start - cold - warm
     assert (cold, warm, revalidate) == (2, 1, 1)
+
+
+def test_weak_etags_revalidate_too(client, token) -> None:  # type: ignore[no-untyped-def]
+    approved(client, token)
+    etag = client.get("/api/v1/articles/12345/comments").headers["ETag"]
+    for header in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        assert client.get("/api/v1/articles/12345/comments", headers={"If-None-Match": header}).status_code == 304
+    assert client.get("/api/v1/articles/12345/comments", headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_etags_differ_between_databases(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    etags = set()
+    for name in ("one", "two"):
+        app = make_app(f"sqlite:///{tmp_path}/{name}.sqlite3")
+        client = app.test_client()
+        approved(client, make_token(app.test_cli_runner()))
+        etags.add(client.get("/api/v1/articles/12345/comments").headers["ETag"])
+        time.sleep(0.002)
+    assert len(etags) == 2  # a database made anew never answers 304 to a copy of the old one
+
+
+def test_a_cursor_past_the_last_comment(client, token) -> None:  # type: ignore[no-untyped-def]
+    first, second = approved(client, token, body="one"), approved(client, token, body="two")
+    cursor = client.get("/api/v1/articles/12345/comments?limit=1").json["next"]
+    moderate(client, token, second, "delete")
+    page = client.get(f"/api/v1/articles/12345/comments?limit=1&after={cursor}").json
+    assert (page["count"], page["comments"], page["next"]) == (1, [], None)
+    assert first
 
 
 def test_counts(client, token) -> None:  # type: ignore[no-untyped-def]
@@ -285,3 +321,48 @@ def test_openapi_describes_every_route(app, client) -> None:  # type: ignore[no-
             path = rule.rule.replace("<path:", "{").replace("<", "{").replace(">", "}")
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert method.lower() in paths.get(path, {}), f"{method} {path} is not in openapi.json"
+
+
+def test_public_answers_carry_no_cookie(client, token) -> None:  # type: ignore[no-untyped-def]
+    approved(client, token)
+    client.set_cookie("moderation_session", "forged-or-stale", path="/")
+    for response in (client.get("/api/v1/articles/12345/comments"), submit(client, body="another"),
+                     client.get("/api/v1/counts?article=12345"), client.get("/api/v1/form-token")):
+        assert "Set-Cookie" not in response.headers
+        assert "Cookie" not in response.headers.get("Vary", "")
+
+
+@pytest.mark.parametrize("origin", [None, "https://blog.example", "https://BLOG.example", "https://evil.example"])
+@pytest.mark.parametrize("query", ["", "?limit=50"])
+def test_the_revalidation_shortcut_answers_as_the_view_does(database_url, origin, query) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(database_url, ALLOWED_ORIGINS="https://blog.example")
+    client = app.test_client()
+    approved(client, make_token(app.test_cli_runner()))
+    url = f"/api/v1/articles/12345/comments{query}"
+    headers = {"If-None-Match": client.get(url).headers["ETag"], "X-Request-ID": "req-1",
+               **({"Origin": origin} if origin else {})}
+    shortcut = app.wsgi_app
+    shortcut.wsgi_app, flask_app = _refuse, shortcut.wsgi_app  # Flask must not be asked
+    fast = client.get(url, headers=headers)
+    app.wsgi_app = flask_app  # and now only Flask answers
+    slow = client.get(url, headers=headers)
+    assert fast.status_code == slow.status_code == 304
+    assert sorted(fast.headers.items()) == sorted(slow.headers.items())
+
+
+def _refuse(environ, start_response):  # type: ignore[no-untyped-def]
+    raise AssertionError(f"the shortcut passed {environ['PATH_INFO']} to Flask")
+
+
+@pytest.mark.parametrize("url, headers", [
+    ("/api/v1/articles/12345/comments", {"If-None-Match": '"stale"'}),
+    ("/api/v1/articles/12345/comments?limit=0", {}),
+    ("/api/v1/articles/12345/comments?limit=2&after=bad", {}),
+    ("/api/v1/articles/-bad/comments", {}),
+])
+def test_the_shortcut_leaves_everything_else_to_the_view(client, token, url: str, headers: dict) -> None:  # type: ignore[no-untyped-def]
+    approved(client, token)
+    etag = client.get("/api/v1/articles/12345/comments").headers["ETag"]
+    expected = client.get(url, headers=headers).status_code
+    response = client.get(url, headers={"If-None-Match": etag, **headers})
+    assert response.status_code == expected != 304

@@ -171,18 +171,19 @@ def test_session_cookie_flags(database_url, base_url, headers, settings, secure)
     flags = {part.strip().split("=")[0].lower(): part for part in cookie.split(";")[1:]}
     assert "httponly" in flags
     assert flags["samesite"].strip() == "SameSite=Lax"
+    assert flags["path"].strip() == "Path=/moderate/"  # never sent to the public API
     assert "expires" in flags  # the browser forgets it too, after SESSION_MAX_HOURS
     assert ("secure" in flags) is secure
     app.extensions["moderation.engine"].dispose()
 
 
 def test_log_out_ends_the_session_even_for_a_kept_copy_of_the_cookie(app, mod_client):
-    kept = mod_client.get_cookie("moderation_session").value
+    kept = mod_client.get_cookie("moderation_session", path="/moderate/").value
     response = post(mod_client, "/moderate/logout")
     assert response.status_code == 303
     assert mod_client.get("/moderate/").status_code == 303
     thief = app.test_client()
-    thief.set_cookie("moderation_session", kept)
+    thief.set_cookie("moderation_session", kept, path="/moderate/")
     assert thief.get("/moderate/").status_code == 303
 
 
@@ -225,7 +226,7 @@ def test_sessions_expire(app, mod_client, expiry):
     assert mod_client.get("/moderate/").status_code == 200
     long_ago = datetime.now(timezone.utc) - timedelta(hours=13)
     if expiry == "idle":
-        with mod_client.session_transaction() as cookie_session:
+        with mod_client.session_transaction("/moderate/") as cookie_session:
             cookie_session["seen"] = int((datetime.now(timezone.utc) - timedelta(minutes=121)).timestamp())
     else:
         with app.app_context():
