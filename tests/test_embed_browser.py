@@ -380,3 +380,40 @@ def test_pages_of_fifty_load_more_and_threads_stop_at_depth_five(blog, live_serv
     assert page.query_selector(f"{fifth} .reply") is None  # like WordPress: no replies below depth five
     assert page.evaluate(f"""() => {{ const root = document.getElementById('comments').shadowRoot;
         return root.querySelector('{fifth.split()[1]}').parentNode === root.querySelector('{sixth.split()[1]}').parentNode; }}""")
+
+
+def test_a_returning_author_is_recognised_by_the_key_the_embed_kept(blog, live_server_factory, open_page):
+    service = live_server_factory(ALLOWED_ORIGINS=blog.url, PREMODERATION="first-time")
+    client, token = service.app.test_client(), token_for(service)
+    page = open_page(blog.article(service.url))
+    saved = "() => JSON.parse(localStorage.getItem('comments:commenter') || 'null')"
+
+    fill(page, "My first comment here.", name="Regular", email="regular@example.org")
+    page.check("#comments #wp-comment-cookies-consent")
+    page.click("#comments .submit")
+    page.wait_for_selector("#comments li.pending")
+    key = page.evaluate(saved)["key"]
+    assert key.startswith("ck_")  # kept, because the reader agreed
+    [first] = client.get("/api/v1/moderation/queue", headers={"Authorization": f"Bearer {token}"}).json["comments"]
+    assert first["reason"] == "held: first comment from this author"
+    assert moderate(client, token, first["id"], "approve").status_code == 200
+
+    page.reload()
+    page.wait_for_selector(f"#comments #comment-{first['id']}")
+    page.fill("#comments #comment", "Back again, published at once.")
+    page.click("#comments .submit")
+    page.wait_for_selector("#comments li:not(.pending) >> text=Back again, published at once.")
+    assert "published" in page.text_content("#comments .status")
+    public = client.get(f"/api/v1/articles/{ARTICLE}/comments").json["comments"]
+    assert [c["html"] for c in public] == ["<p>My first comment here.</p>", "<p>Back again, published at once.</p>"]
+
+    # Someone else who types the same name and email, in another browser, is held.
+    stranger = open_page(blog.article(service.url))
+    fill(stranger, "Pretending to be them.", name="Regular", email="regular@example.org")
+    stranger.click("#comments .submit")
+    stranger.wait_for_selector("#comments li.pending")
+    held = client.get("/api/v1/moderation/queue", headers={"Authorization": f"Bearer {token}"}).json["comments"]
+    assert [(c["body"], c["reason"]) for c in held] == [("Pretending to be them.", "held: first comment from this author")]
+
+    page.uncheck("#comments #wp-comment-cookies-consent")
+    assert page.evaluate(saved) is None  # unticking forgets the key with the rest
