@@ -113,6 +113,12 @@ def embed_js() -> Response:
                                mimetype="text/javascript", max_age=EMBED_MAX_AGE)
 
 
+@bp.get("/")
+def index() -> str:
+    """Where `make run` sends a newcomer first: what is here, and where to go."""
+    return render_template("pages/index.html")
+
+
 @bp.get("/demo/")
 def demo_index() -> str:
     """A listing page of the demo site, with comment counts filled in by embed.js."""

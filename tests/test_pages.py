@@ -288,3 +288,11 @@ def test_the_demo_form_works_without_javascript(client, token):
 
 def test_an_unknown_demo_article_is_404(client):
     assert client.get("/demo/no-such-post").status_code == 404
+
+
+def test_the_front_page_says_where_to_go(client):
+    response = client.get("/")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    for link in ('href="/demo/"', 'href="/moderate/"', 'href="/api/v1/openapi.json"'):
+        assert link in html
