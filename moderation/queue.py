@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
-from . import login, queue_store, sanitize
+from . import login, queue_store, rules_pages, sanitize
 from .auth import SessionInterface, login_required, same_origin_only, wants_json
 from .errors import ApiError, NotFound, ValidationFailed, respond
 from .intake import vault
@@ -140,7 +140,7 @@ def _csrf_failed(error: CSRFError) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Register the queue and log-in pages with their session cookie and log-in limits."""
+    """Register the queue, rules and log-in pages with their session cookie and log-in limits."""
     app.config.update(SESSION_COOKIE_NAME="moderation_session", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=None,
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_MAX_HOURS"]))
@@ -148,4 +148,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_failed)
     app.register_blueprint(login.bp)
     app.register_blueprint(bp)
+    app.register_blueprint(rules_pages.bp)
     login.limit_log_ins(app, app.extensions["moderation.limiter"])

@@ -1,0 +1,355 @@
+"""The rules page over HTTP: word lists and blocks, every POST guarded, audited and effective.
+
+Every test here runs on SQLite and on PostgreSQL (the `app` fixture). What a form did is
+read back from the database, the audit log and the API's decisions, never assumed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from conftest import csrf_from, submit
+from moderation.database import session
+from moderation.models import AuditEntry, Block, WordEntry
+from test_queue import parse, text_of
+
+RULES = "/moderate/rules"
+
+
+def post(client: Any, path: str, data: dict[str, Any] | None = None, page: str = RULES, **kwargs: Any) -> Any:
+    """POST a form of the rules page, CSRF token included, as the page itself would."""
+    form = {"csrf_token": csrf_from(client, page), "return_to": RULES, **(data or {})}
+    return client.post(path, data=form, **kwargs)
+
+
+def listed_words(app: Any) -> list[tuple[str, str]]:
+    """(list, word) of every stored word, sorted."""
+    with app.app_context():
+        return sorted(tuple(row) for row in session().execute(select(WordEntry.list, WordEntry.word)))
+
+
+def stored_blocks(app: Any) -> list[tuple[str, str, str | None]]:
+    """(kind, value, note) of every stored block, sorted."""
+    with app.app_context():
+        return sorted(tuple(row) for row in session().execute(select(Block.kind, Block.value, Block.note)))
+
+
+def audit(app: Any) -> list[tuple[str, str, str | None, str]]:
+    """(moderator, action, detail, via) of every audit entry, oldest first."""
+    with app.app_context():
+        entries = session().scalars(select(AuditEntry).order_by(AuditEntry.id))
+        return [(e.moderator_name, e.action, e.detail, e.via) for e in entries]
+
+
+def digest(app: Any, email: str) -> str:
+    """The keyed digest the service keeps of an email."""
+    with app.app_context():
+        return app.extensions["moderation.vault"].digest(email)
+
+
+def flashed(client: Any) -> str:
+    """The message the next page shows."""
+    return text_of(parse(client.get(RULES)).find(".//div[@id='messages']"))
+
+
+def reason_of(client: Any, token: str, comment_id: int) -> tuple[str, str]:
+    """(status, reason) of a comment as the token queue shows it."""
+    for status in ("pending", "approved", "spam"):
+        rows = client.get(f"/api/v1/moderation/queue?status={status}",
+                          headers={"Authorization": f"Bearer {token}"}).json["comments"]
+        for row in rows:
+            if row["id"] == comment_id:
+                return row["status"], row["reason"]
+    raise AssertionError(f"comment {comment_id} is in no queue")
+
+
+# Every POST of the rules page, with a form that would change something.
+POSTS = [
+    ("/moderate/rules/words", {"list": "spam", "words": "casino"}),
+    ("/moderate/rules/words/remove", {"list": "hold", "word": "kept"}),
+    ("/moderate/rules/blocks", {"value": "203.0.113.0/24", "note": "bot farm"}),
+    ("/moderate/rules/blocks/remove", {"block": "ip:198.51.100.0/24"}),
+]
+
+
+@pytest.fixture
+def seeded(app: Any, mod_client: Any) -> Any:
+    """One hold word and one block in place, added through the page."""
+    assert post(mod_client, "/moderate/rules/words", {"list": "hold", "words": "kept"}).status_code == 303
+    assert post(mod_client, "/moderate/rules/blocks", {"value": "198.51.100.0/24"}).status_code == 303
+    with app.app_context():
+        return listed_words(app), stored_blocks(app), len(audit(app))
+
+
+# --- Who may post ----------------------------------------------------------------------------
+
+def test_the_page_needs_a_log_in(client):
+    response = client.get(RULES)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/moderate/login?next=/moderate/rules"
+
+
+@pytest.mark.parametrize(("path", "form"), POSTS)
+def test_a_post_without_the_csrf_token_changes_nothing(app, mod_client, seeded, path, form):
+    response = mod_client.post(path, data={"return_to": RULES, **form})
+    assert response.status_code == 400
+    assert parse(response).find(".//code").text == "csrf_failed"
+    assert (listed_words(app), stored_blocks(app), len(audit(app))) == seeded
+
+
+@pytest.mark.parametrize(("path", "form"), POSTS)
+def test_a_post_from_another_site_changes_nothing(app, mod_client, seeded, path, form):
+    response = post(mod_client, path, form, headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403
+    assert parse(response).find(".//code").text == "cross_site"
+    assert (listed_words(app), stored_blocks(app), len(audit(app))) == seeded
+
+
+@pytest.mark.parametrize(("path", "form"), POSTS)
+def test_a_post_when_logged_out_goes_to_log_in_and_changes_nothing(app, mod_client, seeded, path, form):
+    logged_out = app.test_client()
+    response = post(logged_out, path, form, page="/moderate/login")  # a good token, but no session
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/moderate/login?next=")
+    assert (listed_words(app), stored_blocks(app), len(audit(app))) == seeded
+
+
+@pytest.mark.parametrize(("path", "form"), POSTS)
+def test_the_same_post_from_the_page_goes_through(app, mod_client, seeded, path, form):
+    response = post(mod_client, path, form, headers={"Origin": "http://localhost"})
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(RULES + "#")
+    assert len(audit(app)) == seeded[2] + 1
+
+
+# --- Word lists ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("kind", "typed", "words", "message"), [
+    ("spam", "casino", ["casino"], "Added 1 word to the spam list."),
+    ("hold", "crypto\r\nFree Money\r\n\r\n  crypto  \r\n", ["Free Money", "crypto", "kept"],
+     "Added 2 words to the hold list."),
+    ("hold", "kept\nnew one", ["kept", "new one"], "Added 1 word to the hold list. 1 word was on it already."),
+    ("hold", "kept", ["kept"], "Added 0 words to the hold list. 1 word was on it already."),
+    ("spam", "x" * 200, ["x" * 200], "Added 1 word to the spam list."),
+])
+def test_add_words_one_per_line(app, mod_client, seeded, kind, typed, words, message):
+    response = post(mod_client, "/moderate/rules/words", {"list": kind, "words": typed})
+    assert response.status_code == 303 and response.headers["Location"] == f"{RULES}#{kind}"
+    assert flashed(mod_client) == message
+    assert sorted(word for listed, word in listed_words(app) if listed == kind) == sorted(words)
+    page = parse(mod_client.get(RULES))
+    section = page.find(f".//section[@id='{kind}']")
+    assert [text_of(span) for span in section.iter("span") if span.get("class") == "word"] == sorted(words)
+    assert section.find(".//h2/span").text == str(len(words))
+
+
+def test_remove_one_word(app, mod_client, seeded):
+    post(mod_client, "/moderate/rules/words", {"list": "spam", "words": "kept\nother"})
+    page = parse(mod_client.get(RULES))
+    button = page.find(".//section[@id='hold']//button[@name='word']")
+    assert (button.get("value"), button.get("aria-label")) == ("kept", "Remove kept from the hold list")
+    response = post(mod_client, "/moderate/rules/words/remove", {"list": "hold", "word": "kept"})
+    assert response.status_code == 303
+    assert flashed(mod_client) == "Removed 'kept' from the hold list."
+    assert listed_words(app) == [("spam", "kept"), ("spam", "other")]  # the other list keeps its own
+    again = post(mod_client, "/moderate/rules/words/remove", {"list": "hold", "word": "kept"})
+    assert again.status_code == 303 and flashed(mod_client) == "That word was not on the hold list."
+    assert [row[1:] for row in audit(app)[seeded[2]:]] == [
+        ("word_added", "spam list: 'kept', 'other'", "web"), ("word_removed", "hold list: 'kept'", "web")]
+
+
+@pytest.mark.parametrize(("form", "field", "message"), [
+    ({"list": "spam", "words": ""}, "spam-words", "Words to add: enter at least one word or phrase."),
+    ({"list": "hold", "words": " \r\n \r\n"}, "hold-words", "Words to add: enter at least one word or phrase."),
+    ({"list": "spam", "words": "fine\n" + "y" * 201}, "spam-words",
+     "Words to add: each word or phrase may be at most 200 characters; "
+     "'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy…' has 201."),
+    ({"list": "hold", "words": "tab\there"}, "hold-words",
+     "Words to add: 'tab\\there' contains a control character such as a tab."),
+    ({"value": "300.1.1.1", "note": "typo"}, "block-value",
+     "IP address, range or email: '300.1.1.1' is not an IP address or CIDR range."),
+    ({"value": "203.0.113.0/33", "note": ""}, "block-value",
+     "IP address, range or email: '203.0.113.0/33' is not an IP address or CIDR range."),
+    ({"value": "spammer@", "note": ""}, "block-value",
+     "IP address, range or email: 'spammer@' is not an email address (There must be something after the @-sign.)."),
+    ({"value": "", "note": "why"}, "block-value",
+     "IP address, range or email: enter an IP address, a CIDR range or an email address."),
+    ({"value": "192.0.2.1", "note": "n" * 201}, "block-note",
+     "Note: may be at most 200 characters (this one has 201)."),
+])
+def test_bad_input_is_refused_with_the_field_named_and_kept_as_typed(app, mod_client, seeded, form, field, message):
+    path = "/moderate/rules/words" if "words" in form else "/moderate/rules/blocks"
+    response = post(mod_client, path, form)
+    assert response.status_code == 422
+    page = parse(response)
+    error = page.find(f".//p[@id='{field}-error']")
+    assert error is not None and error.get("role") == "alert"
+    assert text_of(error) == message
+    control = page.find(f".//*[@id='{field}']")
+    assert control.get("aria-invalid") == "true" and control.get("aria-describedby") == f"{field}-error"
+    typed = form.get("words", form.get("value") if field == "block-value" else form.get("note"))
+    shown = (control.text or "") if control.tag == "textarea" else control.get("value")
+    assert shown == typed.replace("\r\n", "\n")
+    assert page.find(".//input[@name='return_to']").get("value") == RULES
+    assert (listed_words(app), stored_blocks(app), len(audit(app))) == seeded
+
+
+def test_a_refused_form_keeps_the_filter_it_came_from(app, mod_client, seeded):
+    post(mod_client, "/moderate/rules/words", {"list": "spam", "words": "casino\ncasual"})
+    response = post(mod_client, "/moderate/rules/words", {"list": "spam", "words": "", "return_to": RULES + "?q=cas"})
+    assert response.status_code == 422
+    page = parse(response)
+    assert page.find(".//input[@id='q']").get("value") == "cas"
+    assert {field.get("value") for field in page.iter("input") if field.get("name") == "return_to"} == {RULES + "?q=cas"}
+    assert post(mod_client, "/moderate/rules/words", {"list": "spam", "words": "casa",
+                                                      "return_to": RULES + "?q=cas"}).headers["Location"] == (
+        RULES + "?q=cas#spam")
+
+
+@pytest.mark.parametrize("form", [{"list": "allow", "words": "x"}, {"words": "x"}])
+def test_an_unknown_list_is_refused(app, mod_client, seeded, form):
+    response = post(mod_client, "/moderate/rules/words", form)
+    assert response.status_code == 422
+    assert parse(response).find(".//code").text == "validation_failed"
+    assert listed_words(app) == seeded[0]
+
+
+@pytest.mark.parametrize(("query", "hold", "spam"), [
+    ("", ["kept"], ["cas_no", "casino", "casual", "pills"]),
+    ("?q=CAS", [], ["cas_no", "casino", "casual"]),
+    ("?q=_", [], ["cas_no"]),  # LIKE wildcards are literal
+    ("?q=kep", ["kept"], []),
+])
+def test_find_a_word(app, mod_client, seeded, query, hold, spam):
+    post(mod_client, "/moderate/rules/words", {"list": "spam", "words": "casino\ncasual\npills\ncas_no"})
+    page = parse(mod_client.get(RULES + query))
+    for kind, expected in (("hold", hold), ("spam", spam)):
+        section = page.find(f".//section[@id='{kind}']")
+        assert [text_of(s) for s in section.iter("span") if s.get("class") == "word"] == expected
+        assert section.find(".//h2/span").text == str({"hold": 1, "spam": 4}[kind])  # the whole list's count
+
+
+def test_a_long_list_shows_its_first_words_and_says_so(app, mod_client, seeded, monkeypatch):
+    monkeypatch.setattr("moderation.rules_pages.WORDS_SHOWN", 3)
+    post(mod_client, "/moderate/rules/words", {"list": "spam", "words": "\n".join(f"w{n}" for n in range(5))})
+    section = parse(mod_client.get(RULES)).find(".//section[@id='spam']")
+    assert [text_of(s) for s in section.iter("span") if s.get("class") == "word"] == ["w0", "w1", "w2"]
+    assert "Showing 3 of 5" in text_of(section)
+    found = parse(mod_client.get(RULES + "?q=w4")).find(".//section[@id='spam']")
+    assert [text_of(s) for s in found.iter("span") if s.get("class") == "word"] == ["w4"]
+
+
+def test_a_spam_word_added_on_the_page_makes_a_submission_spam(app, mod_client, moderator):
+    assert post(mod_client, "/moderate/rules/words", {"list": "spam", "words": "Cheap Pills"}).status_code == 303
+    response = submit(mod_client, body="Get your cheap pills here")
+    assert response.status_code == 202
+    assert reason_of(mod_client, moderator, response.json["id"]) == ("spam", "spam: blocked word 'Cheap Pills'")
+    assert post(mod_client, "/moderate/rules/words", {"list": "hold", "words": "pills"}).status_code == 303
+    post(mod_client, "/moderate/rules/words/remove", {"list": "spam", "word": "Cheap Pills"})
+    held = submit(mod_client, body="Cheap pills, again")
+    assert reason_of(mod_client, moderator, held.json["id"]) == ("pending", "held: word 'pills'")
+
+
+# --- Blocks ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("typed", "note", "kind", "shown"), [
+    ("203.0.113.0/24", "bot farm", "ip", "203.0.113.0/24"),
+    ("203.0.113.77/24", "", "ip", "203.0.113.0/24"),
+    ("192.0.2.10", "", "ip", "192.0.2.10/32"),
+    ("::ffff:192.0.2.10", "", "ip", "192.0.2.10/32"),
+    ("2001:DB8:BAD::/48", "", "ip", "2001:db8:bad::/48"),
+    ("Spammer@Example.org", "sold pills", "email", None),
+])
+def test_add_a_block(app, mod_client, seeded, typed, note, kind, shown):
+    response = post(mod_client, "/moderate/rules/blocks", {"value": typed, "note": note})
+    assert response.status_code == 303 and response.headers["Location"] == RULES + "#blocks"
+    value = shown or digest(app, "spammer@example.org")
+    shown = shown or f"email (digest …{value[-4:]})"
+    assert (kind, value, note or None) in stored_blocks(app)
+    assert flashed(mod_client) == f"Blocked {shown}."
+    page = mod_client.get(RULES)
+    row = [[text_of(cell) for cell in tr.findall("td")][:2] for tr in parse(page).findall(".//table[@class='blocks']/tbody/tr")][0]
+    assert row == [shown, note]
+    assert "spammer" not in page.get_data(as_text=True).lower()  # only the digest is kept, so only it shows
+    assert audit(app)[-1] == ("mod", "blocked", shown + (f"; note: {note}" if note else ""), "web")
+    again = post(mod_client, "/moderate/rules/blocks", {"value": typed})
+    assert again.status_code == 303 and flashed(mod_client) == f"Already blocked: {shown}."
+    assert len(audit(app)) == seeded[2] + 1
+
+
+def test_lift_a_block(app, mod_client, seeded):
+    post(mod_client, "/moderate/rules/blocks", {"value": "bad@example.org", "note": "troll"})
+    value = digest(app, "bad@example.org")
+    buttons = parse(mod_client.get(RULES)).findall(".//table[@class='blocks']//button[@name='block']")
+    assert [button.get("value") for button in buttons] == [f"email:{value}", "ip:198.51.100.0/24"]
+    assert buttons[0].get("aria-label") == f"Lift the block on email (digest …{value[-4:]})"
+    assert post(mod_client, "/moderate/rules/blocks/remove", {"block": f"email:{value}"}).status_code == 303
+    assert flashed(mod_client) == f"Lifted the block on email (digest …{value[-4:]})."
+    assert post(mod_client, "/moderate/rules/blocks/remove", {"block": "ip:198.51.100.0/24"}).status_code == 303
+    assert stored_blocks(app) == []
+    assert post(mod_client, "/moderate/rules/blocks/remove", {"block": "ip:198.51.100.0/24"}).status_code == 303
+    assert flashed(mod_client) == "There was no such block."
+    assert [row[1:3] for row in audit(app)[-2:]] == [("unblocked", f"email (digest …{value[-4:]}); note: troll"),
+                                                    ("unblocked", "198.51.100.0/24")]
+    assert "Nothing is blocked." in text_of(parse(mod_client.get(RULES)).find(".//section[@id='blocks']"))
+
+
+@pytest.mark.parametrize(("block", "address", "reason"), [
+    ("203.0.113.9", "::ffff:203.0.113.9", "spam: blocked address 203.0.113.9/32"),
+    ("203.0.113.0/24", "::ffff:203.0.113.200", "spam: blocked address 203.0.113.0/24"),
+    ("::ffff:203.0.113.9", "203.0.113.9", "spam: blocked address 203.0.113.9/32"),
+    ("2001:db8:bad::/48", "2001:db8:bad:7::1", "spam: blocked address 2001:db8:bad::/48"),
+])
+def test_an_address_blocked_on_the_page_makes_a_submission_spam(app, mod_client, moderator, block, address, reason):
+    assert post(mod_client, "/moderate/rules/blocks", {"value": block}).status_code == 303
+    response = mod_client.post("/api/v1/articles/12345/comments", environ_base={"REMOTE_ADDR": address},
+                               json={"name": "Bot", "email": "bot@example.org", "body": "Buy now"})
+    assert response.status_code == 202
+    assert reason_of(mod_client, moderator, response.json["id"]) == ("spam", reason)
+    elsewhere = mod_client.post("/api/v1/articles/12345/comments", environ_base={"REMOTE_ADDR": "192.0.2.99"},
+                                json={"name": "Reader", "email": "reader@example.org", "body": "Nice post"})
+    assert reason_of(mod_client, moderator, elsewhere.json["id"])[0] == "pending"
+
+
+def test_an_email_blocked_on_the_page_makes_a_submission_spam(app, mod_client, moderator):
+    assert post(mod_client, "/moderate/rules/blocks", {"value": "Spammer@Example.org"}).status_code == 303
+    response = submit(mod_client, email="spammer@example.org")
+    assert reason_of(mod_client, moderator, response.json["id"]) == ("spam", "spam: blocked email address")
+
+
+# --- The page among the others ----------------------------------------------------------------
+
+@pytest.mark.parametrize("action", ["word_added", "word_removed", "blocked", "unblocked"])
+def test_the_audit_log_filters_by_the_new_actions(app, mod_client, seeded, action):
+    post(mod_client, "/moderate/rules/words/remove", {"list": "hold", "word": "kept"})
+    post(mod_client, "/moderate/rules/blocks/remove", {"block": "ip:198.51.100.0/24"})
+    page = parse(mod_client.get("/moderate/audit", query_string={"action": action}))
+    assert action in [option.text for option in page.findall(".//select[@id='action']/option")]
+    rows = page.findall(".//table/tbody/tr")
+    assert [text_of(row.findall("td")[2]) for row in rows] == [action]
+    detail = {"word_added": "hold list: 'kept'", "word_removed": "hold list: 'kept'",
+              "blocked": "198.51.100.0/24", "unblocked": "198.51.100.0/24"}[action]
+    assert text_of(rows[0].findall("td")[5]) == detail
+
+
+def test_the_navigation_links_the_rules_page(mod_client):
+    for path, current in (("/moderate/", False), (RULES, True)):
+        link = parse(mod_client.get(path)).find(".//header//a[@href='/moderate/rules']")
+        assert link is not None and text_of(link) == "Rules"
+        assert (link.get("aria-current") == "page") is current
+
+
+def test_the_rules_page_is_private_and_labelled(mod_client, seeded):
+    response = mod_client.get(RULES)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    page = parse(response)
+    labelled = {label.get("for") for label in page.iter("label")}
+    for field in (element for element in page.iter() if element.tag in ("input", "select", "textarea")):
+        if field.get("type") not in ("hidden", "submit"):
+            assert field.get("id") in labelled or field.get("aria-label"), field.attrib
+    for button in page.iter("button"):
+        assert text_of(button) or button.get("aria-label"), button.attrib
