@@ -1,7 +1,8 @@
-"""/moderate/rules: the site's rules, edited by moderators on the web.
+"""/moderate/rules and friends: the site's rules, edited by moderators on the web.
 
-The hold and spam word lists and the blocks: the operations `flask words|blocks` offer,
-checked by `rules_input` and stored (bumped and audited together) by `rules_store`.
+The hold and spam word lists, the blocks, and an article's pre-moderation: the operations
+`flask words|blocks|article` offer, checked by `rules_input` and stored (bumped and
+audited together) by `rules_store`.
 """
 
 from __future__ import annotations
@@ -9,14 +10,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from . import rules_store
 from .auth import login_required, same_origin_only
 from .errors import ValidationFailed
 from .queue_pages import now, private_headers, template_helpers
 from .queue_rules import SEARCH_MAX, plural, safe_return
-from .rules_input import LISTS, describe_block, parse_block_form, parse_list, parse_words
+from .rules_input import (
+    DEFAULT, LISTS, describe_block, parse_block_form, parse_list, parse_premoderation, parse_words,
+)
 
 bp = Blueprint("rules", __name__, url_prefix="/moderate")
 bp.before_request(same_origin_only)
@@ -101,3 +104,13 @@ def lift_block() -> Any:
     lifted = rules_store.remove_block(kind, value, now(), by=g.moderator)
     flash(f"Lifted the block on {describe_block(kind, value)}." if lifted else "There was no such block.")
     return redirect(f"{_back()}#blocks", 303)
+
+
+@bp.post("/articles/<article_id>/premoderation")
+@login_required
+def set_premoderation(article_id: str) -> Any:
+    """Set which of an article's new comments wait for a moderator, or let it follow the site's setting."""
+    choice = parse_premoderation(request.form.get("premoderation"))
+    changed = rules_store.set_premoderation(article_id, choice, now(), by=g.moderator)
+    flash(f"Article {article_id}: pre-moderation is {'now' if changed else 'already'} {choice or DEFAULT}.")
+    return redirect(safe_return(request.form.get("return_to") or url_for("queue.articles")), 303)

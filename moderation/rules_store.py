@@ -39,12 +39,11 @@ def _bump(db: Session) -> None:
 
 
 def _audit(db: Session, by: Moderator | None, action: str, now: datetime, detail: str,
-           about: Comment | None = None) -> None:
+           comment_id: int | None = None, article_id: str | None = None) -> None:
     """Record a moderator's change of the rules, when a moderator made it (the CLI is not one)."""
     if by is not None:
         db.add(AuditEntry(moderator_id=by.id, moderator_name=by.name, action=action, detail=detail, via="web",
-                          comment_id=about.id if about else None, article_id=about.article_id if about else None,
-                          created_at=now))
+                          comment_id=comment_id, article_id=article_id, created_at=now))
 
 
 def words(kind: str | None = None) -> list[WordEntry]:
@@ -116,7 +115,8 @@ def add_block(kind: str, value: str, note: str | None, now: datetime, by: Modera
             return False
         db.add(Block(kind=kind, value=value, note=note, created_at=now))
         _bump(db)
-        _audit(db, by, "blocked", now, block_detail(kind, value, note), about)
+        _audit(db, by, "blocked", now, block_detail(kind, value, note),
+               about.id if about else None, about.article_id if about else None)
     return True
 
 
@@ -140,7 +140,8 @@ def set_premoderation(article_id: str, premoderation: str | None, now: datetime,
             raise NotFound(f"There is no article {article_id!r}.")
         if article.premoderation == premoderation:
             return False
-        _audit(db, by, "premoderation", now, premoderation_detail(premoderation, article.premoderation))
+        _audit(db, by, "premoderation", now, premoderation_detail(premoderation, article.premoderation),
+               article_id=article_id)
         article.premoderation = premoderation
     return True
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from conftest import csrf_from, submit
 from moderation.database import session
-from moderation.models import AuditEntry, Block, WordEntry
+from moderation.models import Article, AuditEntry, Block, WordEntry
 from test_queue import parse, text_of
 
 RULES = "/moderate/rules"
@@ -44,6 +44,17 @@ def audit(app: Any) -> list[tuple[str, str, str | None, str]]:
         return [(e.moderator_name, e.action, e.detail, e.via) for e in entries]
 
 
+def premoderation_of(app: Any, article_id: str = "12345") -> str | None:
+    """An article's own pre-moderation as stored."""
+    with app.app_context():
+        return session().scalar(select(Article.premoderation).where(Article.id == article_id))
+
+
+def snapshot(app: Any) -> tuple[Any, ...]:
+    """Everything the rules pages can change: words, blocks, article settings, audit entries."""
+    return listed_words(app), stored_blocks(app), premoderation_of(app), len(audit(app))
+
+
 def digest(app: Any, email: str) -> str:
     """The keyed digest the service keeps of an email."""
     with app.app_context():
@@ -66,22 +77,24 @@ def reason_of(client: Any, token: str, comment_id: int) -> tuple[str, str]:
     raise AssertionError(f"comment {comment_id} is in no queue")
 
 
-# Every POST of the rules page, with a form that would change something.
+# Every POST of the rules pages, with a form that would change something, and where it goes back to.
 POSTS = [
-    ("/moderate/rules/words", {"list": "spam", "words": "casino"}),
-    ("/moderate/rules/words/remove", {"list": "hold", "word": "kept"}),
-    ("/moderate/rules/blocks", {"value": "203.0.113.0/24", "note": "bot farm"}),
-    ("/moderate/rules/blocks/remove", {"block": "ip:198.51.100.0/24"}),
+    ("/moderate/rules/words", {"list": "spam", "words": "casino"}, RULES + "#spam"),
+    ("/moderate/rules/words/remove", {"list": "hold", "word": "kept"}, RULES + "#hold"),
+    ("/moderate/rules/blocks", {"value": "203.0.113.0/24", "note": "bot farm"}, RULES + "#blocks"),
+    ("/moderate/rules/blocks/remove", {"block": "ip:198.51.100.0/24"}, RULES + "#blocks"),
+    ("/moderate/articles/12345/premoderation", {"premoderation": "none", "return_to": "/moderate/articles?page=1"},
+     "/moderate/articles?page=1"),
 ]
 
 
 @pytest.fixture
-def seeded(app: Any, mod_client: Any) -> Any:
-    """One hold word and one block in place, added through the page."""
+def seeded(app: Any, mod_client: Any) -> tuple[Any, ...]:
+    """One hold word and one block in place, added through the page, and article 12345."""
     assert post(mod_client, "/moderate/rules/words", {"list": "hold", "words": "kept"}).status_code == 303
     assert post(mod_client, "/moderate/rules/blocks", {"value": "198.51.100.0/24"}).status_code == 303
-    with app.app_context():
-        return listed_words(app), stored_blocks(app), len(audit(app))
+    assert submit(mod_client, article_title="Seeded").status_code == 202
+    return snapshot(app)
 
 
 # --- Who may post ----------------------------------------------------------------------------
@@ -92,37 +105,37 @@ def test_the_page_needs_a_log_in(client):
     assert response.headers["Location"] == "/moderate/login?next=/moderate/rules"
 
 
-@pytest.mark.parametrize(("path", "form"), POSTS)
-def test_a_post_without_the_csrf_token_changes_nothing(app, mod_client, seeded, path, form):
+@pytest.mark.parametrize(("path", "form", "back"), POSTS)
+def test_a_post_without_the_csrf_token_changes_nothing(app, mod_client, seeded, path, form, back):
     response = mod_client.post(path, data={"return_to": RULES, **form})
     assert response.status_code == 400
     assert parse(response).find(".//code").text == "csrf_failed"
-    assert (listed_words(app), stored_blocks(app), len(audit(app))) == seeded
+    assert snapshot(app) == seeded
 
 
-@pytest.mark.parametrize(("path", "form"), POSTS)
-def test_a_post_from_another_site_changes_nothing(app, mod_client, seeded, path, form):
+@pytest.mark.parametrize(("path", "form", "back"), POSTS)
+def test_a_post_from_another_site_changes_nothing(app, mod_client, seeded, path, form, back):
     response = post(mod_client, path, form, headers={"Origin": "https://evil.example"})
     assert response.status_code == 403
     assert parse(response).find(".//code").text == "cross_site"
-    assert (listed_words(app), stored_blocks(app), len(audit(app))) == seeded
+    assert snapshot(app) == seeded
 
 
-@pytest.mark.parametrize(("path", "form"), POSTS)
-def test_a_post_when_logged_out_goes_to_log_in_and_changes_nothing(app, mod_client, seeded, path, form):
+@pytest.mark.parametrize(("path", "form", "back"), POSTS)
+def test_a_post_when_logged_out_goes_to_log_in_and_changes_nothing(app, mod_client, seeded, path, form, back):
     logged_out = app.test_client()
     response = post(logged_out, path, form, page="/moderate/login")  # a good token, but no session
     assert response.status_code == 303
     assert response.headers["Location"].startswith("/moderate/login?next=")
-    assert (listed_words(app), stored_blocks(app), len(audit(app))) == seeded
+    assert snapshot(app) == seeded
 
 
-@pytest.mark.parametrize(("path", "form"), POSTS)
-def test_the_same_post_from_the_page_goes_through(app, mod_client, seeded, path, form):
+@pytest.mark.parametrize(("path", "form", "back"), POSTS)
+def test_the_same_post_from_the_page_goes_through(app, mod_client, seeded, path, form, back):
     response = post(mod_client, path, form, headers={"Origin": "http://localhost"})
     assert response.status_code == 303
-    assert response.headers["Location"].startswith(RULES + "#")
-    assert len(audit(app)) == seeded[2] + 1
+    assert response.headers["Location"] == back
+    assert len(audit(app)) == seeded[-1] + 1
 
 
 # --- Word lists ------------------------------------------------------------------------------
@@ -157,7 +170,7 @@ def test_remove_one_word(app, mod_client, seeded):
     assert listed_words(app) == [("spam", "kept"), ("spam", "other")]  # the other list keeps its own
     again = post(mod_client, "/moderate/rules/words/remove", {"list": "hold", "word": "kept"})
     assert again.status_code == 303 and flashed(mod_client) == "That word was not on the hold list."
-    assert [row[1:] for row in audit(app)[seeded[2]:]] == [
+    assert [row[1:] for row in audit(app)[seeded[-1]:]] == [
         ("word_added", "spam list: 'kept', 'other'", "web"), ("word_removed", "hold list: 'kept'", "web")]
 
 
@@ -194,7 +207,7 @@ def test_bad_input_is_refused_with_the_field_named_and_kept_as_typed(app, mod_cl
     shown = (control.text or "") if control.tag == "textarea" else control.get("value")
     assert shown == typed.replace("\r\n", "\n")
     assert page.find(".//input[@name='return_to']").get("value") == RULES
-    assert (listed_words(app), stored_blocks(app), len(audit(app))) == seeded
+    assert snapshot(app) == seeded
 
 
 def test_a_refused_form_keeps_the_filter_it_came_from(app, mod_client, seeded):
@@ -277,7 +290,7 @@ def test_add_a_block(app, mod_client, seeded, typed, note, kind, shown):
     assert audit(app)[-1] == ("mod", "blocked", shown + (f"; note: {note}" if note else ""), "web")
     again = post(mod_client, "/moderate/rules/blocks", {"value": typed})
     assert again.status_code == 303 and flashed(mod_client) == f"Already blocked: {shown}."
-    assert len(audit(app)) == seeded[2] + 1
+    assert len(audit(app)) == seeded[-1] + 1
 
 
 def test_lift_a_block(app, mod_client, seeded):
@@ -353,3 +366,58 @@ def test_the_rules_page_is_private_and_labelled(mod_client, seeded):
             assert field.get("id") in labelled or field.get("aria-label"), field.attrib
     for button in page.iter("button"):
         assert text_of(button) or button.get("aria-label"), button.attrib
+
+
+# --- An article's pre-moderation ----------------------------------------------------------------
+
+def premoderation_select(client: Any, article_id: str = "12345") -> Any:
+    """The pre-moderation control of an article's row on the articles page."""
+    return parse(client.get("/moderate/articles")).find(f".//tr[@id='article-{article_id}']//select")
+
+
+@pytest.mark.parametrize(("choice", "stored", "outcome"), [
+    ("default", None, ("pending", "held: every comment is moderated")),
+    ("all", "all", ("pending", "held: every comment is moderated")),
+    ("first-time", "first-time", ("pending", "held: first comment from this author")),
+    ("none", "none", ("approved", "approved: pre-moderation is off")),
+])
+def test_set_an_articles_premoderation(app, mod_client, moderator, seeded, choice, stored, outcome):
+    select_ = premoderation_select(mod_client)
+    options = [(option.get("value"), text_of(option)) for option in select_.findall("option")]
+    assert options == [("default", "default (all)"), ("all", "all"), ("first-time", "first-time"), ("none", "none")]
+    assert select_.find("option[@selected]").get("value") == "default"
+    assert select_.get("aria-label") == "Pre-moderation of Seeded"
+    response = post(mod_client, "/moderate/articles/12345/premoderation",
+                    {"premoderation": choice, "return_to": "/moderate/articles"}, page="/moderate/articles")
+    assert response.status_code == 303 and response.headers["Location"] == "/moderate/articles"
+    assert premoderation_of(app) == stored
+    assert premoderation_select(mod_client).find("option[@selected]").get("value") == choice
+    token = mod_client.get("/api/v1/form-token").json["form_token"]
+    sent = submit(mod_client, body="A new thought", email="new@example.org", form_token=token)
+    assert reason_of(mod_client, moderator, sent.json["id"]) == outcome
+    other = submit(mod_client, "other-article", body="Elsewhere", email="new@example.org", form_token=token)
+    assert reason_of(mod_client, moderator, other.json["id"]) == ("pending", "held: every comment is moderated")
+    changed = audit(app)[seeded[-1]:]
+    assert changed == ([] if stored is None else [("mod", "premoderation", f"pre-moderation {choice} (was default)",
+                                                   "web")])
+
+
+def test_premoderation_changes_are_audited_with_the_article(app, mod_client, seeded):
+    for choice in ("none", "none", "default"):
+        post(mod_client, "/moderate/articles/12345/premoderation", {"premoderation": choice}, page="/moderate/articles")
+    assert [row[1:3] for row in audit(app)[seeded[-1]:]] == [
+        ("premoderation", "pre-moderation none (was default)"), ("premoderation", "pre-moderation default (was none)")]
+    assert "Article 12345: pre-moderation is now default." == flashed(mod_client)
+    rows = parse(mod_client.get("/moderate/audit?action=premoderation")).findall(".//table/tbody/tr")
+    assert [text_of(row.findall("td")[4]) for row in rows] == ["12345", "12345"]
+
+
+@pytest.mark.parametrize(("path", "form", "status"), [
+    ("/moderate/articles/12345/premoderation", {"premoderation": "sometimes"}, 422),
+    ("/moderate/articles/12345/premoderation", {}, 422),
+    ("/moderate/articles/nowhere/premoderation", {"premoderation": "none"}, 404),
+])
+def test_a_bad_premoderation_form_changes_nothing(app, mod_client, seeded, path, form, status):
+    response = post(mod_client, path, form, page="/moderate/articles")
+    assert response.status_code == status
+    assert snapshot(app) == seeded
