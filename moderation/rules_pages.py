@@ -1,8 +1,8 @@
 """/moderate/rules and friends: the site's rules, edited by moderators on the web.
 
-The hold and spam word lists, the blocks, and an article's pre-moderation: the operations
-`flask words|blocks|article` offer, checked by `rules_input` and stored (bumped and
-audited together) by `rules_store`.
+The hold and spam word lists, the blocks, an article's pre-moderation, and blocking a
+comment's author from the queue: the operations `flask words|blocks|article` offer,
+checked by `rules_input` and stored (bumped and audited together) by `rules_store`.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from . import rules_store
+from . import queue_store, rules_store
 from .auth import login_required, same_origin_only
-from .errors import ValidationFailed
+from .errors import NotFound, ValidationFailed
+from .models import Status
 from .queue_pages import now, private_headers, template_helpers
 from .queue_rules import SEARCH_MAX, plural, safe_return
 from .rules_input import (
-    DEFAULT, LISTS, describe_block, parse_block_form, parse_list, parse_premoderation, parse_words,
+    BLOCK_KINDS, DEFAULT, LISTS, describe_block, parse_block_form, parse_list, parse_premoderation, parse_words,
 )
 
 bp = Blueprint("rules", __name__, url_prefix="/moderate")
@@ -114,3 +115,25 @@ def set_premoderation(article_id: str) -> Any:
     changed = rules_store.set_premoderation(article_id, choice, now(), by=g.moderator)
     flash(f"Article {article_id}: pre-moderation is {'now' if changed else 'already'} {choice or DEFAULT}.")
     return redirect(safe_return(request.form.get("return_to") or url_for("queue.articles")), 303)
+
+
+@bp.post("/comments/<int:comment_id>/block/<kind>")
+@login_required
+def block_author(comment_id: int, kind: str) -> Any:
+    """Block a comment's IP address or email address, and mark the comment spam."""
+    if kind not in BLOCK_KINDS:
+        raise NotFound()
+    found = queue_store.comment(comment_id)
+    if kind == "ip" and (not found.ip or "/" in found.ip):  # a purge cuts old addresses down to a range
+        raise ValidationFailed({"ip": "is unknown or anonymized"}, f"Comment {comment_id} has no whole IP address "
+                               "to block; block a range on the rules page instead.")
+    stored = rules_store.block_value("ip", found.ip or "") if kind == "ip" else found.email_digest
+    added = rules_store.add_block(kind, stored, f"comment {comment_id} by {found.author_name}", now(),
+                                  by=g.moderator, about=found)
+    if found.status != Status.SPAM:
+        queue_store.moderate_many([comment_id], Status.SPAM, g.moderator, now())
+    flash(f"{'Blocked' if added else 'Already blocked:'} {describe_block(kind, stored)}; "
+          f"comment {comment_id} is spam.")
+    focus = request.args.get("next", "")
+    return redirect(safe_return(request.form.get("return_to"))
+                    + (f"#c-{focus}" if focus.isascii() and focus.isdigit() else ""), 303)
