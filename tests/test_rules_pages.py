@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from conftest import csrf_from, submit
 from moderation.database import session, writing
 from moderation.models import Article, AuditEntry, Block, Comment, WordEntry
-from test_queue import parse, text_of
+from test_queue import assert_nothing_runs, parse, payloads, text_of
 
 RULES = "/moderate/rules"
 
@@ -504,3 +504,71 @@ def test_blocking_from_the_queue_needs_a_comment_and_a_kind(app, mod_client, pat
     from_address(mod_client, "192.0.2.10")
     assert queue_post(mod_client, path).status_code == 404
     assert stored_blocks(app) == [] and audit(app) == []
+
+
+# --- What every moderator page shows of words and notes, and never runs -----------------------------
+
+HOSTILE_SPAM_WORD = "<svg onload=alert('spam')>"
+HOSTILE_NOTE = "<script>alert('note')</script>"
+HOSTILE_AUTHOR = "\"><img src=x onerror=alert('author')>"
+HOSTILE_TYPED = "</textarea><script>alert('typed')</script>"
+
+
+def corpus_words() -> list[str]:
+    """Every line of the XSS corpus that may stand on a word list."""
+    lines = (line.strip() for payload in payloads() for line in payload.splitlines())
+    return list(dict.fromkeys(line for line in lines if line and len(line) <= 200
+                              and not any(ord(char) < 32 or ord(char) == 127 for char in line)))
+
+
+def test_words_and_notes_show_up_escaped_on_every_moderator_page(app, mod_client, moderator):
+    hold_words = corpus_words()
+    assert len(hold_words) > 50
+    assert post(mod_client, "/moderate/rules/words", {"list": "hold", "words": "\n".join(hold_words)}).status_code == 303
+    assert post(mod_client, "/moderate/rules/words", {"list": "spam", "words": HOSTILE_SPAM_WORD}).status_code == 303
+    assert post(mod_client, "/moderate/rules/blocks", {"value": "203.0.113.0/24", "note": HOSTILE_NOTE}).status_code == 303
+    assert post(mod_client, "/moderate/rules/blocks", {"value": "bad@example.org", "note": HOSTILE_TYPED}).status_code == 303
+    spam = submit(mod_client, body=f"Look: {HOSTILE_SPAM_WORD}", article_title=HOSTILE_NOTE).json["id"]
+    held = submit(mod_client, body="<script>alert(1)</script>", name=HOSTILE_AUTHOR).json["id"]
+    assert queue_post(mod_client, f"/moderate/comments/{held}/block/email").status_code == 303
+    reason = reason_of(mod_client, moderator, held)[1]
+    assert reason.startswith("held: word '")
+    removed = hold_words[0]
+    assert post(mod_client, "/moderate/rules/words/remove", {"list": "hold", "word": removed}).status_code == 303
+    after_removing = mod_client.get(RULES)  # with the flash that names the word
+    post(mod_client, "/moderate/articles/12345/premoderation", {"premoderation": "none"}, page="/moderate/articles")
+    refused_words = post(mod_client, "/moderate/rules/words", {"list": "spam", "words": HOSTILE_TYPED + "\n" + "x" * 201})
+    refused_block = post(mod_client, "/moderate/rules/blocks", {"value": HOSTILE_TYPED, "note": HOSTILE_NOTE * 9})
+    assert refused_words.status_code == refused_block.status_code == 422
+    pages = {
+        "rules": mod_client.get(RULES),
+        "rules, after removing": after_removing,
+        "rules, found": mod_client.get(RULES, query_string={"q": HOSTILE_SPAM_WORD}),
+        "rules, refused words": refused_words,
+        "rules, refused block": refused_block,
+        "queue": mod_client.get("/moderate/?status=spam"),
+        "queue, held": mod_client.get("/moderate/?status=spam&q=alert"),
+        "edit": mod_client.get(f"/moderate/comments/{spam}/edit"),
+        "confirm delete": queue_post(mod_client, f"/moderate/comments/{spam}/delete"),
+        "articles": mod_client.get("/moderate/articles"),
+        "audit": mod_client.get("/moderate/audit"),
+        "audit, blocked": mod_client.get("/moderate/audit?action=blocked"),
+        "password": mod_client.get("/moderate/password"),
+        "log-in": app.test_client().get("/moderate/login"),
+    }
+    shown = {name: text_of(assert_nothing_runs(response)) for name, response in pages.items()}
+    rules = parse(pages["rules"])
+    listed = ["".join(span.itertext()) for span in rules.iter("span") if span.get("class") == "word"]
+    assert sorted(listed) == sorted(hold_words[1:] + [HOSTILE_SPAM_WORD])
+    assert f"Removed '{removed}' from the hold list." in shown["rules, after removing"]
+    for text in (HOSTILE_NOTE, HOSTILE_TYPED, f"comment {held} by {HOSTILE_AUTHOR}"):
+        assert text in shown["rules"] and text in shown["audit"]
+    assert [text_of(span) for span in parse(pages["rules, found"]).iter("span")
+            if span.get("class") == "word"] == [HOSTILE_SPAM_WORD]
+    assert parse(refused_words).find(".//textarea[@id='spam-words']").text == HOSTILE_TYPED + "\n" + "x" * 201
+    assert parse(refused_block).find(".//input[@id='block-value']").get("value") == HOSTILE_TYPED
+    assert parse(refused_block).find(".//input[@id='block-note']").get("value") == HOSTILE_NOTE * 9
+    assert f"spam: blocked word '{HOSTILE_SPAM_WORD}'" in shown["queue"]
+    assert reason in shown["queue, held"] and HOSTILE_AUTHOR in shown["queue, held"]
+    assert f"'{HOSTILE_SPAM_WORD}'" in shown["audit"]
+    assert HOSTILE_NOTE in shown["articles"]  # the article's title, beside its pre-moderation form
