@@ -224,7 +224,8 @@ def test_a_refused_form_keeps_the_filter_it_came_from(app, mod_client, seeded):
     assert response.status_code == 422
     page = parse(response)
     assert page.find(".//input[@id='q']").get("value") == "cas"
-    assert {field.get("value") for field in page.iter("input") if field.get("name") == "return_to"} == {RULES + "?q=cas"}
+    returns = {field.get("value") for field in page.iter("input") if field.get("name") == "return_to"}
+    assert returns == {RULES + "?q=cas"}
     assert post(mod_client, "/moderate/rules/words", {"list": "spam", "words": "casa",
                                                       "return_to": RULES + "?q=cas"}).headers["Location"] == (
         RULES + "?q=cas#spam")
@@ -292,8 +293,8 @@ def test_add_a_block(app, mod_client, seeded, typed, note, kind, shown):
     assert (kind, value, note or None) in stored_blocks(app)
     assert flashed(mod_client) == f"Blocked {shown}."
     page = mod_client.get(RULES)
-    row = [[text_of(cell) for cell in tr.findall("td")][:2] for tr in parse(page).findall(".//table[@class='blocks']/tbody/tr")][0]
-    assert row == [shown, note]
+    rows = parse(page).findall(".//table[@class='blocks']/tbody/tr")
+    assert [text_of(cell) for cell in rows[0].findall("td")][:2] == [shown, note]
     assert "spammer" not in page.get_data(as_text=True).lower()  # only the digest is kept, so only it shows
     assert audit(app)[-1] == ("mod", "blocked", shown + (f"; note: {note}" if note else ""), "web")
     again = post(mod_client, "/moderate/rules/blocks", {"value": typed})
@@ -524,10 +525,11 @@ def corpus_words() -> list[str]:
 def test_words_and_notes_show_up_escaped_on_every_moderator_page(app, mod_client, moderator):
     hold_words = corpus_words()
     assert len(hold_words) > 50
-    assert post(mod_client, "/moderate/rules/words", {"list": "hold", "words": "\n".join(hold_words)}).status_code == 303
-    assert post(mod_client, "/moderate/rules/words", {"list": "spam", "words": HOSTILE_SPAM_WORD}).status_code == 303
-    assert post(mod_client, "/moderate/rules/blocks", {"value": "203.0.113.0/24", "note": HOSTILE_NOTE}).status_code == 303
-    assert post(mod_client, "/moderate/rules/blocks", {"value": "bad@example.org", "note": HOSTILE_TYPED}).status_code == 303
+    for path, form in [("/moderate/rules/words", {"list": "hold", "words": "\n".join(hold_words)}),
+                       ("/moderate/rules/words", {"list": "spam", "words": HOSTILE_SPAM_WORD}),
+                       ("/moderate/rules/blocks", {"value": "203.0.113.0/24", "note": HOSTILE_NOTE}),
+                       ("/moderate/rules/blocks", {"value": "bad@example.org", "note": HOSTILE_TYPED})]:
+        assert post(mod_client, path, form).status_code == 303
     spam = submit(mod_client, body=f"Look: {HOSTILE_SPAM_WORD}", article_title=HOSTILE_NOTE).json["id"]
     held = submit(mod_client, body="<script>alert(1)</script>", name=HOSTILE_AUTHOR).json["id"]
     assert queue_post(mod_client, f"/moderate/comments/{held}/block/email").status_code == 303
@@ -537,7 +539,8 @@ def test_words_and_notes_show_up_escaped_on_every_moderator_page(app, mod_client
     assert post(mod_client, "/moderate/rules/words/remove", {"list": "hold", "word": removed}).status_code == 303
     after_removing = mod_client.get(RULES)  # with the flash that names the word
     post(mod_client, "/moderate/articles/12345/premoderation", {"premoderation": "none"}, page="/moderate/articles")
-    refused_words = post(mod_client, "/moderate/rules/words", {"list": "spam", "words": HOSTILE_TYPED + "\n" + "x" * 201})
+    refused_words = post(mod_client, "/moderate/rules/words",
+                         {"list": "spam", "words": HOSTILE_TYPED + "\n" + "x" * 201})
     refused_block = post(mod_client, "/moderate/rules/blocks", {"value": HOSTILE_TYPED, "note": HOSTILE_NOTE * 9})
     assert refused_words.status_code == refused_block.status_code == 422
     pages = {
