@@ -10,12 +10,11 @@ from flask.cli import AppGroup, with_appcontext
 
 from . import rules_store
 from .errors import NotFound
-from .intake import vault
-from .rules import parse_network
-from .submissions import normalize_email
+from .rules_input import BLOCK_KINDS, DEFAULT, PREMODERATION_CHOICES, parse_note, parse_words
+from .rules_input import LISTS as LIST_NAMES  # click.Choice below takes the name LISTS
 
-LISTS = click.Choice(["hold", "spam"])
-KINDS = click.Choice(["ip", "email"])
+LISTS = click.Choice(LIST_NAMES)
+KINDS = click.Choice(BLOCK_KINDS)
 
 words_cli = AppGroup("words", help="The hold and spam word lists (matched in name, email, website, text and IP).")
 blocks_cli = AppGroup("blocks", help="Blocked IP addresses or ranges and email addresses (their comments are spam).")
@@ -38,7 +37,11 @@ def words_list(kind: str | None) -> None:
 @click.argument("words", nargs=-1, required=True)
 def words_add(kind: str, words: tuple[str, ...]) -> None:
     """Put WORDS on the hold or spam list."""
-    click.echo(f"Added {rules_store.add_words(kind, words, _now())} word(s) to the {kind} list.")
+    try:
+        checked = parse_words(words)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="WORDS") from None
+    click.echo(f"Added {rules_store.add_words(kind, checked, _now())} word(s) to the {kind} list.")
 
 
 @words_cli.command("remove")
@@ -46,16 +49,15 @@ def words_add(kind: str, words: tuple[str, ...]) -> None:
 @click.argument("words", nargs=-1, required=True)
 def words_remove(kind: str, words: tuple[str, ...]) -> None:
     """Take WORDS off the hold or spam list."""
-    click.echo(f"Removed {rules_store.remove_words(kind, words)} word(s) from the {kind} list.")
+    click.echo(f"Removed {rules_store.remove_words(kind, words, _now())} word(s) from the {kind} list.")
 
 
 def block_value(kind: str, value: str) -> str:
     """What a block stores: a normalized network, or the keyed digest of an email."""
     try:
-        return str(parse_network(value)) if kind == "ip" else vault().digest(normalize_email(value))
+        return rules_store.block_value(kind, value)
     except ValueError as error:
-        what = "an IP address or CIDR range" if kind == "ip" else "an email address"
-        raise click.BadParameter(f"{value!r} is not {what} ({error})", param_hint="VALUE") from None
+        raise click.BadParameter(str(error), param_hint="VALUE") from None
 
 
 @blocks_cli.command("list")
@@ -72,6 +74,10 @@ def blocks_list() -> None:
 def blocks_add(kind: str, value: str, note: str | None) -> None:
     """Block an IP address or CIDR range, or an email address."""
     stored = block_value(kind, value)
+    try:
+        note = parse_note(note)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--note") from None
     added = rules_store.add_block(kind, stored, note, _now())
     click.echo(f"Blocked {kind} {stored if kind == 'ip' else value}." if added else "Already blocked.")
 
@@ -81,21 +87,21 @@ def blocks_add(kind: str, value: str, note: str | None) -> None:
 @click.argument("value")
 def blocks_remove(kind: str, value: str) -> None:
     """Lift a block."""
-    removed = rules_store.remove_block(kind, block_value(kind, value))
+    removed = rules_store.remove_block(kind, block_value(kind, value), _now())
     click.echo("Block lifted." if removed else "There was no such block.")
 
 
 @click.command("article")
 @click.argument("article_id")
 @click.option("--close/--reopen", default=None, help="Close or reopen the article to new comments.")
-@click.option("--premoderation", type=click.Choice(["all", "first-time", "none", "default"]),
+@click.option("--premoderation", type=click.Choice(PREMODERATION_CHOICES),
               help="This article's own pre-moderation; `default` follows MODERATION_PREMODERATION.")
 @with_appcontext
 def article(article_id: str, close: bool | None, premoderation: str | None) -> None:
     """Close or reopen ARTICLE_ID, or set its pre-moderation."""
     try:
-        rules_store.set_article(article_id, close, None if premoderation == "default" else premoderation,
-                                clear=premoderation == "default", now=_now())
+        rules_store.set_article(article_id, close, None if premoderation == DEFAULT else premoderation,
+                                clear=premoderation == DEFAULT, now=_now())
     except NotFound as error:
         raise click.UsageError(error.message) from None
     click.echo(f"Article {article_id!r} updated.")

@@ -158,6 +158,11 @@ def _close_session(_exception: BaseException | None) -> None:
         db_session.close()
 
 
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (escape character `\\`) that finds text anywhere, its wildcards taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def dialect_insert(dialect_name: str, model: Any) -> Any:
     """An INSERT that supports ON CONFLICT, for PostgreSQL or SQLite."""
     return (postgresql.insert if dialect_name == "postgresql" else sqlite.insert)(model)

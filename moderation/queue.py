@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
-from . import login, queue_store, sanitize
+from . import login, queue_store, rules_pages, sanitize
 from .auth import SESSION_PATH, SessionInterface, login_required, same_origin_only, wants_json
 from .errors import ApiError, NotFound, ValidationFailed, respond
 from .intake import vault
@@ -23,6 +23,7 @@ from .queue_rules import (
     ACTIONS, AUDIT_ACTIONS, DONE, TABS, capped, parse_action, parse_audit, parse_ids, parse_page, parse_query,
     plural, safe_return,
 )
+from .rules_input import PREMODERATION_CHOICES
 from .submissions import parse_body
 
 bp = Blueprint("queue", __name__, url_prefix="/moderate")
@@ -104,11 +105,12 @@ def edit(comment_id: int) -> Any:
 @bp.get("/articles")
 @login_required
 def articles() -> str:
-    """Articles with their comment counts per state, to close or reopen them."""
+    """Articles with their comment counts per state, to close or reopen them and set their pre-moderation."""
     number = parse_page(request.args.get("page"))
     summaries, more = queue_store.articles_page((number - 1) * ARTICLES_PER_PAGE, ARTICLES_PER_PAGE)
     return render_template("moderate/articles.html", summaries=summaries, number=number, more=more,
-                           tabs=TABS)
+                           tabs=TABS, choices=PREMODERATION_CHOICES,
+                           site_default=current_app.config["PREMODERATION"])
 
 
 @bp.post("/articles/<article_id>/<change>")
@@ -140,7 +142,7 @@ def _csrf_failed(error: CSRFError) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Register the queue and log-in pages with their session cookie and log-in limits."""
+    """Register the queue, rules and log-in pages with their session cookie and log-in limits."""
     app.config.update(SESSION_COOKIE_NAME="moderation_session", SESSION_COOKIE_PATH=SESSION_PATH,
                       SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=None,
@@ -149,4 +151,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_failed)
     app.register_blueprint(login.bp)
     app.register_blueprint(bp)
+    app.register_blueprint(rules_pages.bp)
     login.limit_log_ins(app, app.extensions["moderation.limiter"])

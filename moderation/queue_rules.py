@@ -20,7 +20,9 @@ from .submissions import is_article_id
 TABS = (Status.PENDING, Status.APPROVED, Status.REJECTED, Status.SPAM)
 ACTIONS = {"approve": Status.APPROVED, "reject": Status.REJECTED, "spam": Status.SPAM, "delete": Status.DELETED}
 DONE = {"approve": "Approved", "reject": "Rejected", "spam": "Marked as spam", "delete": "Deleted"}
-AUDIT_ACTIONS = ("approved", "rejected", "spam", "deleted", "edited", "closed", "reopened", "password")
+AUDIT_ACTIONS = ("approved", "rejected", "spam", "deleted", "edited", "closed", "reopened", "password",
+                 # the rules page (rules_pages), and the purge the CLI records
+                 "word_added", "word_removed", "blocked", "unblocked", "premoderation", "purge")
 COUNT_CAP = 10_000
 PAGE_SIZE, PAGE_MAX, SEARCH_MAX, BULK_MAX = 50, 200, 200, 200
 PASSWORD_MIN, PASSWORD_MAX = 8, 1024

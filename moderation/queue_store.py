@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, ScalarSelect, delete, func, or_, select, update
 
 from . import store
-from .database import session, writing
+from .database import contains_pattern, session, writing
 from .errors import NotFound
 from .models import Article, AuditEntry, Comment, Moderator, ModeratorSession, Status
 from .queue_rules import COUNT_CAP, TABS, QueueQuery, edit_detail
@@ -79,7 +79,7 @@ def status_counts(article: str | None) -> dict[str, int]:
 
 def _search(text: str, email_digest: str | None) -> ColumnElement[bool]:
     """Name, website or text containing text; or the whole email address, or IP, equal to it."""
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = contains_pattern(text)
     found = [column.ilike(pattern, escape="\\")
              for column in (Comment.author_name, Comment.author_website, Comment.body_text)]
     found.append(Comment.ip == text)

@@ -1,7 +1,8 @@
 """Storage for the site's rules — word lists, blocks, per-article settings — and purging.
 
 Every edit of the lists or blocks bumps `rules_version` in the same transaction, so each
-process recompiles its matchers only when something changed (`current_rules`).
+process recompiles its matchers only when something changed (`current_rules`). Edits a
+moderator makes on the web (`by`) are audited in that same transaction too.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from .database import session, writing
+from .database import contains_pattern, session, writing
 from .errors import NotFound
-from .models import Article, AuditEntry, Block, Comment, RulesVersion, Status, WordEntry
+from .models import Article, AuditEntry, Block, Comment, Moderator, RulesVersion, Status, WordEntry
 from .rules import Rules, anonymize_ip, compile_rules
+from .rules_input import block_detail, parse_block, premoderation_detail, words_detail
 
 
 def current_rules() -> Rules:
@@ -36,13 +38,37 @@ def _bump(db: Session) -> None:
     db.execute(update(RulesVersion).values(version=RulesVersion.version + 1))
 
 
+def _audit(db: Session, by: Moderator | None, action: str, now: datetime, detail: str,
+           comment_id: int | None = None, article_id: str | None = None) -> None:
+    """Record a moderator's change of the rules, when a moderator made it (the CLI is not one)."""
+    if by is not None:
+        db.add(AuditEntry(moderator_id=by.id, moderator_name=by.name, action=action, detail=detail, via="web",
+                          comment_id=comment_id, article_id=article_id, created_at=now))
+
+
 def words(kind: str | None = None) -> list[WordEntry]:
     """The words on one list (or both), alphabetically."""
     query = select(WordEntry).order_by(WordEntry.list, WordEntry.word)
     return list(session().scalars(query.where(WordEntry.list == kind) if kind else query))
 
 
-def add_words(kind: str, new_words: Iterable[str], now: datetime) -> int:
+def word_counts() -> dict[str, int]:
+    """How many words each list holds."""
+    counts = session().execute(select(WordEntry.list, func.count()).group_by(WordEntry.list))
+    return {"hold": 0, "spam": 0} | {kind: count for kind, count in counts}
+
+
+def words_containing(kind: str, text: str, limit: int) -> tuple[list[WordEntry], int]:
+    """Up to limit words on a list that contain text (any case), alphabetically; and how many do."""
+    where = [WordEntry.list == kind]
+    if text:
+        where.append(WordEntry.word.ilike(contains_pattern(text), escape="\\"))
+    found = list(session().scalars(select(WordEntry).where(*where).order_by(WordEntry.word).limit(limit)))
+    total = len(found) if len(found) < limit else session().scalar(select(func.count()).where(*where))
+    return found, total or 0
+
+
+def add_words(kind: str, new_words: Iterable[str], now: datetime, by: Moderator | None = None) -> int:
     """Put words on a list (those already there are skipped); return how many were added."""
     with writing() as db:
         present = set(db.scalars(select(WordEntry.word).where(WordEntry.list == kind)))
@@ -50,17 +76,20 @@ def add_words(kind: str, new_words: Iterable[str], now: datetime) -> int:
         db.add_all(WordEntry(list=kind, word=word, created_at=now) for word in fresh)
         if fresh:
             _bump(db)
+            _audit(db, by, "word_added", now, words_detail(kind, fresh))
     return len(fresh)
 
 
-def remove_words(kind: str, old_words: Iterable[str]) -> int:
+def remove_words(kind: str, old_words: Iterable[str], now: datetime, by: Moderator | None = None) -> int:
     """Take words off a list; return how many were there."""
     with writing() as db:
-        removed = db.execute(delete(WordEntry).where(
-            WordEntry.list == kind, WordEntry.word.in_([w.strip() for w in old_words]))).rowcount
-        if removed:
+        wanted = [w.strip() for w in old_words]
+        gone = list(db.scalars(select(WordEntry.word).where(WordEntry.list == kind, WordEntry.word.in_(wanted))))
+        if gone:
+            db.execute(delete(WordEntry).where(WordEntry.list == kind, WordEntry.word.in_(gone)))
             _bump(db)
-    return removed
+            _audit(db, by, "word_removed", now, words_detail(kind, gone))
+    return len(gone)
 
 
 def blocks() -> list[Block]:
@@ -68,23 +97,53 @@ def blocks() -> list[Block]:
     return list(session().scalars(select(Block).order_by(Block.id.desc())))
 
 
-def add_block(kind: str, value: str, note: str | None, now: datetime) -> bool:
+def block_value(kind: str, text: str) -> str:
+    """What a block stores for what was typed: the normalized range, or the email's keyed digest.
+
+    ValueError (saying why) when the text is no address, range or email.
+    """
+    target = parse_block(kind, text)
+    # The vault lives on the app (intake.vault); importing intake here would be circular.
+    return target if kind == "ip" else current_app.extensions["moderation.vault"].digest(target)
+
+
+def add_block(kind: str, value: str, note: str | None, now: datetime, by: Moderator | None = None,
+              about: Comment | None = None) -> bool:
     """Block an address range or an email digest; False when it was already blocked."""
     with writing() as db:
         if db.scalar(select(Block.id).where(Block.kind == kind, Block.value == value)) is not None:
             return False
         db.add(Block(kind=kind, value=value, note=note, created_at=now))
         _bump(db)
+        _audit(db, by, "blocked", now, block_detail(kind, value, note),
+               about.id if about else None, about.article_id if about else None)
     return True
 
 
-def remove_block(kind: str, value: str) -> bool:
+def remove_block(kind: str, value: str, now: datetime, by: Moderator | None = None) -> bool:
     """Lift a block; False when there was none."""
     with writing() as db:
-        removed = db.execute(delete(Block).where(Block.kind == kind, Block.value == value)).rowcount
-        if removed:
-            _bump(db)
-    return bool(removed)
+        block = db.scalars(select(Block).where(Block.kind == kind, Block.value == value)).first()
+        if block is None:
+            return False
+        db.delete(block)
+        _bump(db)
+        _audit(db, by, "unblocked", now, block_detail(kind, value, block.note))
+    return True
+
+
+def set_premoderation(article_id: str, premoderation: str | None, now: datetime, by: Moderator | None = None) -> bool:
+    """Set an article's own pre-moderation (None: the site's); False when it already was so."""
+    with writing() as db:
+        article = db.get(Article, article_id, with_for_update=True)
+        if article is None:
+            raise NotFound(f"There is no article {article_id!r}.")
+        if article.premoderation == premoderation:
+            return False
+        _audit(db, by, "premoderation", now, premoderation_detail(premoderation, article.premoderation),
+               article_id=article_id)
+        article.premoderation = premoderation
+    return True
 
 
 def set_article(article_id: str, closed: bool | None, premoderation: str | None, clear: bool, now: datetime) -> None:

@@ -49,6 +49,9 @@ def test_rule_commands_refuse_bad_input_clearly(runner) -> None:  # type: ignore
         (["blocks", "add", "ip", "300.1.1.1"], "is not an IP address or CIDR range"),
         (["blocks", "add", "email", "not-an-email"], "is not an email address"),
         (["words", "add", "maybe", "x"], "'maybe' is not one of 'hold', 'spam'"),
+        (["words", "add", "spam", "x" * 201], "each word or phrase may be at most 200 characters"),
+        (["words", "add", "hold", " "], "enter at least one word or phrase"),
+        (["blocks", "add", "ip", "192.0.2.1", "--note", "n" * 201], "may be at most 200 characters"),
         (["article", "no-such-article", "--close"], "There is no article 'no-such-article'"),
         (["article", "x", "--premoderation", "sometimes"], "'sometimes' is not one of"),
     ]
