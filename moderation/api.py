@@ -22,6 +22,7 @@ from .intake import accept, check_article_id, vault
 from .models import Status
 from .openapi import document
 from .serializers import moderator_comment, public_comment
+from .submissions import MAX_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -152,7 +153,7 @@ def moderation_queue() -> dict[str, Any]:
 @token_required
 def moderate_comment(comment_id: str) -> dict[str, Any]:
     """Approve, reject, mark as spam or delete one comment."""
-    if not comment_id.isascii() or not comment_id.isdigit():
+    if not comment_id.isascii() or not comment_id.isdigit() or int(comment_id) > MAX_ID:
         raise NotFound(f"There is no comment {comment_id}.")
     action = _json_object().get("action")
     if action not in ACTIONS:

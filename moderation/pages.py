@@ -109,8 +109,10 @@ def _too_many(_error: TooManyRequests) -> Response:
 @bp.get("/embed.js")
 def embed_js() -> Response:
     """The embed script, as JavaScript, cached for an hour and then revalidated."""
-    return send_from_directory(current_app.static_folder or "static", "embed.js",
-                               mimetype="text/javascript", max_age=EMBED_MAX_AGE)
+    response = send_from_directory(current_app.static_folder or "static", "embed.js",
+                                   mimetype="text/javascript", max_age=EMBED_MAX_AGE)
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"  # embeddable under COEP too
+    return response
 
 
 @bp.get("/")
@@ -151,4 +153,5 @@ def avatar(digest: str) -> Response:
         abort(404)
     return Response(identicon_svg(digest), mimetype="image/svg+xml",
                     headers={"Cache-Control": AVATAR_CACHE, "X-Content-Type-Options": "nosniff",
+                             "Cross-Origin-Resource-Policy": "cross-origin",
                              "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})

@@ -34,16 +34,21 @@ def current_rules() -> Rules:
     return rules
 
 
+CLI_NAME = "command line"  # who the audit log names for changes made with `flask --app app …`
+
+
 def _bump(db: Session) -> None:
+    """Move the rules' version, first thing in every edit: the row lock this takes makes
+    concurrent edits queue (on PostgreSQL as on SQLite) instead of colliding on a constraint."""
     db.execute(update(RulesVersion).values(version=RulesVersion.version + 1))
 
 
 def _audit(db: Session, by: Moderator | None, action: str, now: datetime, detail: str,
            comment_id: int | None = None, article_id: str | None = None) -> None:
-    """Record a moderator's change of the rules, when a moderator made it (the CLI is not one)."""
-    if by is not None:
-        db.add(AuditEntry(moderator_id=by.id, moderator_name=by.name, action=action, detail=detail, via="web",
-                          comment_id=comment_id, article_id=article_id, created_at=now))
+    """Record a change of the rules: by a moderator on the web, or (by=None) on the command line."""
+    db.add(AuditEntry(moderator_id=by.id if by else None, moderator_name=by.name if by else CLI_NAME,
+                      action=action, detail=detail, via="web" if by else "cli",
+                      comment_id=comment_id, article_id=article_id, created_at=now))
 
 
 def words(kind: str | None = None) -> list[WordEntry]:
@@ -71,11 +76,11 @@ def words_containing(kind: str, text: str, limit: int) -> tuple[list[WordEntry],
 def add_words(kind: str, new_words: Iterable[str], now: datetime, by: Moderator | None = None) -> int:
     """Put words on a list (those already there are skipped); return how many were added."""
     with writing() as db:
+        _bump(db)
         present = set(db.scalars(select(WordEntry.word).where(WordEntry.list == kind)))
         fresh = list(dict.fromkeys(w.strip() for w in new_words if w.strip() and w.strip() not in present))
         db.add_all(WordEntry(list=kind, word=word, created_at=now) for word in fresh)
         if fresh:
-            _bump(db)
             _audit(db, by, "word_added", now, words_detail(kind, fresh))
     return len(fresh)
 
@@ -83,11 +88,11 @@ def add_words(kind: str, new_words: Iterable[str], now: datetime, by: Moderator 
 def remove_words(kind: str, old_words: Iterable[str], now: datetime, by: Moderator | None = None) -> int:
     """Take words off a list; return how many were there."""
     with writing() as db:
+        _bump(db)
         wanted = [w.strip() for w in old_words]
         gone = list(db.scalars(select(WordEntry.word).where(WordEntry.list == kind, WordEntry.word.in_(wanted))))
         if gone:
             db.execute(delete(WordEntry).where(WordEntry.list == kind, WordEntry.word.in_(gone)))
-            _bump(db)
             _audit(db, by, "word_removed", now, words_detail(kind, gone))
     return len(gone)
 
@@ -111,10 +116,10 @@ def add_block(kind: str, value: str, note: str | None, now: datetime, by: Modera
               about: Comment | None = None) -> bool:
     """Block an address range or an email digest; False when it was already blocked."""
     with writing() as db:
+        _bump(db)
         if db.scalar(select(Block.id).where(Block.kind == kind, Block.value == value)) is not None:
             return False
         db.add(Block(kind=kind, value=value, note=note, created_at=now))
-        _bump(db)
         _audit(db, by, "blocked", now, block_detail(kind, value, note),
                about.id if about else None, about.article_id if about else None)
     return True
@@ -123,11 +128,11 @@ def add_block(kind: str, value: str, note: str | None, now: datetime, by: Modera
 def remove_block(kind: str, value: str, now: datetime, by: Moderator | None = None) -> bool:
     """Lift a block; False when there was none."""
     with writing() as db:
+        _bump(db)
         block = db.scalars(select(Block).where(Block.kind == kind, Block.value == value)).first()
         if block is None:
             return False
         db.delete(block)
-        _bump(db)
         _audit(db, by, "unblocked", now, block_detail(kind, value, block.note))
     return True
 
@@ -147,15 +152,16 @@ def set_premoderation(article_id: str, premoderation: str | None, now: datetime,
 
 
 def set_article(article_id: str, closed: bool | None, premoderation: str | None, clear: bool, now: datetime) -> None:
-    """Close or reopen an article, or set (or clear) its own pre-moderation."""
+    """From the command line: close or reopen an article, or set (or clear) its pre-moderation."""
     with writing() as db:
         article = db.get(Article, article_id)
         if article is None:
             raise NotFound(f"There is no article {article_id!r}.")
-        if closed is not None:
+        if closed is not None and closed != article.closed:
             article.closed = closed
-        if premoderation is not None or clear:
-            article.premoderation = premoderation
+            _audit(db, None, "closed" if closed else "reopened", now, "", article_id=article_id)
+    if premoderation is not None or clear:
+        set_premoderation(article_id, premoderation, now)
 
 
 @dataclass(frozen=True)
@@ -184,7 +190,7 @@ def purge(now: datetime, pending_days: int, spam_days: int, ip_days: int) -> Pur
                 db.execute(update(Comment).where(Comment.id == comment_id).values(ip=anonymize_ip(ip)))
             addresses = len(old)
         result = Purged(*counts, addresses)
-        db.add(AuditEntry(moderator_id=None, moderator_name="system", action="purge", via="cli", created_at=now,
+        db.add(AuditEntry(moderator_id=None, moderator_name=CLI_NAME, action="purge", via="cli", created_at=now,
                           detail=f"{result.pending} pending, {result.spam} spam deleted; "
                                  f"{result.addresses} IP addresses anonymized"))
     return result

@@ -283,6 +283,7 @@ def test_moderation_errors(client, token) -> None:  # type: ignore[no-untyped-de
     comment_id = submit(client).json["id"]
     assert moderate(client, token, 999999, "approve").status_code == 404
     assert moderate(client, token, "abc", "approve").status_code == 404  # type: ignore[arg-type]
+    assert moderate(client, token, 99999999999999999999, "approve").status_code == 404
     response = moderate(client, token, comment_id, "publish")
     assert response.status_code == 422 and set(response.json["fields"]) == {"action"}
 
@@ -310,6 +311,7 @@ def test_avatars(client, token) -> None:  # type: ignore[no-untyped-def]
     response = client.get(avatars[0])
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert "max-age=31536000" in response.headers["Cache-Control"]
+    assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
     for bad in ("not-a-digest", "0123456789ABCDEF", "0123456789abcde"):
         assert client.get(f"/avatars/{bad}.svg").status_code == 404
 

@@ -237,6 +237,7 @@ def test_embed_js_is_javascript_cached_and_revalidated(client):
         assert response.headers["Content-Type"] == "text/javascript; charset=utf-8"
         assert response.headers["Cache-Control"] == "public, max-age=3600"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
     with client.get("/embed.js", headers={"If-None-Match": response.headers["ETag"]}) as again:
         assert again.status_code == 304
 

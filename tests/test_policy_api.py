@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from conftest import comment, make_app, make_token, moderate
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from moderation.database import writing
 from moderation.models import Article, Comment
@@ -240,3 +240,42 @@ def test_purge(database_url: str) -> None:
         with pytest.raises(AssertionError):
             site.queued(gone)
     assert site.cli("purge").strip() == "Deleted 0 pending and 0 spam comment(s); anonymized 0 IP address(es)."
+
+
+def test_rule_changes_on_the_command_line_are_audited(database_url: str) -> None:
+    site = Client(database_url)
+    site.submit("audited")
+    for args in (["words", "add", "spam", "casino"], ["words", "remove", "spam", "casino"],
+                 ["blocks", "add", "ip", "203.0.113.0/24"], ["blocks", "remove", "ip", "203.0.113.0/24"],
+                 ["article", "audited", "--close", "--premoderation", "none"], ["article", "audited", "--reopen"],
+                 ["purge"]):
+        site.cli(*args)
+    with site.app.app_context():
+        from moderation.database import session
+        from moderation.models import AuditEntry
+
+        rows = session().execute(select(AuditEntry.action, AuditEntry.moderator_name, AuditEntry.via)
+                                 .order_by(AuditEntry.id)).all()
+    assert [row.action for row in rows] == ["word_added", "word_removed", "blocked", "unblocked", "closed",
+                                            "premoderation", "reopened", "purge"]
+    assert {(row.moderator_name, row.via) for row in rows} == {("command line", "cli")}
+
+
+def test_moderators_adding_the_same_rule_at_once_do_not_collide(database_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from moderation import rules_store
+
+    site = Client(database_url)
+    gate = threading.Barrier(6, timeout=10)
+
+    def add(number: int) -> tuple[int, bool]:
+        with site.app.app_context():
+            gate.wait()
+            now = datetime.now(timezone.utc)
+            return rules_store.add_words("spam", ["casino"], now), rules_store.add_block("ip", "203.0.113.0/24", None, now)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(add, range(6)))
+    assert sum(added for added, _ in results) == 1 and sum(blocked for _, blocked in results) == 1
+    assert site.cli("words", "list") == "spam\tcasino\n"

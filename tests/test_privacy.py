@@ -68,13 +68,19 @@ def test_no_public_surface_shows_an_email_or_its_hash(client, token) -> None:  #
     responses.append(submit(client, email=EMAILS[0], body="a reply", parent_id=parent))
     responses.append(submit(client, email=EMAILS[0], body="approved 0"))  # the 409
     responses.append(submit(client, email="not an email", body="x"))  # the 422
+    form = client.post("/comments", data={"comment": "by the plain form", "author": "Ann", "email": EMAILS[1],
+                                          "comment_post_ID": "12345"})
+    assert form.status_code == 303
     page = client.get("/api/v1/articles/12345/comments")
-    responses += [page, client.get("/api/v1/counts?article=12345"), client.get("/api/v1/openapi.json"),
-                  client.get("/healthz"), client.get("/no/such/page"), client.get("/api/v1/nope")]
+    responses += [page, form, client.get(form.headers["Location"]), client.get("/api/v1/counts?article=12345"),
+                  client.get("/api/v1/openapi.json"), client.get("/api/v1/form-token"), client.get("/healthz"),
+                  client.get("/"), client.get("/embed.js"), client.get("/demo/"),
+                  client.get("/demo/read-before-published"), client.get("/no/such/page"), client.get("/api/v1/nope")]
     responses += [client.get(c["author"]["avatar"]) for c in page.json["comments"]]
     assert len(page.json["comments"]) == 3
     for response in responses:
         text = response.get_data(as_text=True) + str(response.headers)
+        response.close()
         for email in EMAILS:
             for secret in forbidden_strings(email):
                 assert secret not in text, (response.request.path, secret)
