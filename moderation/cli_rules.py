@@ -100,8 +100,10 @@ def blocks_remove(kind: str, value: str) -> None:
 def article(article_id: str, close: bool | None, premoderation: str | None) -> None:
     """Close or reopen ARTICLE_ID, or set its pre-moderation."""
     try:
-        rules_store.set_article(article_id, close, None if premoderation == DEFAULT else premoderation,
-                                clear=premoderation == DEFAULT, now=_now())
+        if close is not None:
+            rules_store.set_closed(article_id, close, _now())
+        if premoderation is not None:
+            rules_store.set_premoderation(article_id, None if premoderation == DEFAULT else premoderation, _now())
     except NotFound as error:
         raise click.UsageError(error.message) from None
     click.echo(f"Article {article_id!r} updated.")

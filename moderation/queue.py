@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
-from . import login, queue_store, rules_pages, sanitize
+from . import login, queue_store, rules_pages, rules_store, sanitize
 from .auth import SESSION_PATH, SessionInterface, login_required, same_origin_only, wants_json
 from .errors import ApiError, NotFound, ValidationFailed, respond
 from .intake import vault
@@ -119,7 +119,7 @@ def close_article(article_id: str, change: str) -> Any:
     """Close an article to new comments, or reopen it."""
     if change not in ("close", "reopen"):
         raise NotFound()
-    changed = queue_store.set_closed(article_id, change == "close", g.moderator, now())
+    changed = rules_store.set_closed(article_id, change == "close", now(), by=g.moderator)
     state = "closed to new comments" if change == "close" else "open to new comments"
     flash(f"Article {article_id} is {'now' if changed else 'already'} {state}.")
     return redirect(safe_return(request.form.get("return_to") or url_for(".articles")), 303)

@@ -174,8 +174,8 @@ def _see_own_writes() -> None:
 
 def _audit(moderator: Moderator, action: str, now: datetime, comment_id: int | None = None,
            article_id: str | None = None, detail: str | None = None) -> AuditEntry:
-    return AuditEntry(moderator_id=moderator.id, moderator_name=moderator.name, action=action,
-                      comment_id=comment_id, article_id=article_id, detail=detail, via="web", created_at=now)
+    return store.audit_entry(moderator, action, now, "web", comment_id=comment_id, article_id=article_id,
+                             detail=detail)
 
 
 def articles_page(offset: int, limit: int) -> tuple[list[ArticleSummary], bool]:
@@ -188,20 +188,6 @@ def articles_page(offset: int, limit: int) -> tuple[list[ArticleSummary], bool]:
     for article_id, status, count in session().execute(counts):
         summaries[article_id].counts[status] = count
     return list(summaries.values()), len(articles) > limit
-
-
-def set_closed(article_id: str, closed: bool, moderator: Moderator, now: datetime) -> bool:
-    """Close an article to new comments or reopen it, audited; False when it already was."""
-    with writing() as db:
-        article = db.get(Article, article_id, with_for_update=True)
-        if article is None:
-            raise NotFound(f"There is no article {article_id}.")
-        if article.closed == closed:
-            return False
-        article.closed = closed
-        db.add(_audit(moderator, "closed" if closed else "reopened", now, article_id=article_id))
-    _see_own_writes()
-    return True
 
 
 def audit_page(moderator: str | None, action: str | None, comment_id: int | None,

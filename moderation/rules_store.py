@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from .database import contains_pattern, session, writing
 from .errors import NotFound
-from .models import Article, AuditEntry, Block, Comment, Moderator, RulesVersion, Status, WordEntry
+from .models import Article, Block, Comment, Moderator, RulesVersion, Status, WordEntry
 from .rules import Rules, anonymize_ip, compile_rules
 from .rules_input import block_detail, parse_block, premoderation_detail, words_detail
+from .store import audit_entry
 
 
 def current_rules() -> Rules:
@@ -34,9 +35,6 @@ def current_rules() -> Rules:
     return rules
 
 
-CLI_NAME = "command line"  # who the audit log names for changes made with `flask --app app …`
-
-
 def _bump(db: Session) -> None:
     """Move the rules' version, first thing in every edit: the row lock this takes makes
     concurrent edits queue (on PostgreSQL as on SQLite) instead of colliding on a constraint."""
@@ -46,9 +44,8 @@ def _bump(db: Session) -> None:
 def _audit(db: Session, by: Moderator | None, action: str, now: datetime, detail: str,
            comment_id: int | None = None, article_id: str | None = None) -> None:
     """Record a change of the rules: by a moderator on the web, or (by=None) on the command line."""
-    db.add(AuditEntry(moderator_id=by.id if by else None, moderator_name=by.name if by else CLI_NAME,
-                      action=action, detail=detail, via="web" if by else "cli",
-                      comment_id=comment_id, article_id=article_id, created_at=now))
+    db.add(audit_entry(by, action, now, "web" if by else "cli", comment_id=comment_id, article_id=article_id,
+                       detail=detail))
 
 
 def words(kind: str | None = None) -> list[WordEntry]:
@@ -151,17 +148,17 @@ def set_premoderation(article_id: str, premoderation: str | None, now: datetime,
     return True
 
 
-def set_article(article_id: str, closed: bool | None, premoderation: str | None, clear: bool, now: datetime) -> None:
-    """From the command line: close or reopen an article, or set (or clear) its pre-moderation."""
+def set_closed(article_id: str, closed: bool, now: datetime, by: Moderator | None = None) -> bool:
+    """Close an article to new comments or reopen it, audited; False when it already was."""
     with writing() as db:
-        article = db.get(Article, article_id)
+        article = db.get(Article, article_id, with_for_update=True)
         if article is None:
             raise NotFound(f"There is no article {article_id!r}.")
-        if closed is not None and closed != article.closed:
-            article.closed = closed
-            _audit(db, None, "closed" if closed else "reopened", now, "", article_id=article_id)
-    if premoderation is not None or clear:
-        set_premoderation(article_id, premoderation, now)
+        if article.closed == closed:
+            return False
+        article.closed = closed
+        _audit(db, by, "closed" if closed else "reopened", now, "", article_id=article_id)
+    return True
 
 
 @dataclass(frozen=True)
@@ -190,7 +187,6 @@ def purge(now: datetime, pending_days: int, spam_days: int, ip_days: int) -> Pur
                 db.execute(update(Comment).where(Comment.id == comment_id).values(ip=anonymize_ip(ip)))
             addresses = len(old)
         result = Purged(*counts, addresses)
-        db.add(AuditEntry(moderator_id=None, moderator_name=CLI_NAME, action="purge", via="cli", created_at=now,
-                          detail=f"{result.pending} pending, {result.spam} spam deleted; "
-                                 f"{result.addresses} IP addresses anonymized"))
+        db.add(audit_entry(None, "purge", now, "cli", detail=f"{result.pending} pending, {result.spam} spam "
+                                                              f"deleted; {result.addresses} IP addresses anonymized"))
     return result

@@ -159,9 +159,20 @@ def moderate(comment_id: int, new_status: Status, moderator: Moderator, via: str
         if was_public or new_status == Status.APPROVED:
             db.execute(update(Article).where(Article.id == comment.article_id)
                        .values(version=Article.version + 1))
-        db.add(AuditEntry(moderator_id=moderator.id, moderator_name=moderator.name, action=str(new_status),
-                          comment_id=comment_id, article_id=comment.article_id, via=via, created_at=now))
+        db.add(audit_entry(moderator, str(new_status), now, via, comment_id=comment_id,
+                           article_id=comment.article_id))
     return new_status
+
+
+CLI_NAME = "command line"  # who the audit log names for changes made with `flask --app app …`
+
+
+def audit_entry(by: Moderator | None, action: str, now: datetime, via: str, *, comment_id: int | None = None,
+                article_id: str | None = None, detail: str | None = None) -> AuditEntry:
+    """One line of the audit log: who (a moderator, or the command line) did what, and when."""
+    return AuditEntry(moderator_id=by.id if by else None, moderator_name=by.name if by else CLI_NAME,
+                      action=action, comment_id=comment_id, article_id=article_id, detail=detail,
+                      via=via, created_at=now)
 
 
 def moderator_by_token(hashed: str) -> Moderator | None:
@@ -191,9 +202,3 @@ def add_token(moderator_id: int, hashed: str, now: datetime) -> None:
     """Store a new API token's hash."""
     with writing() as db:
         db.add(ApiToken(moderator_id=moderator_id, token_hash=hashed, created_at=now))
-
-
-def delete_all(db: Session) -> None:
-    """Empty every table (tests use this between cases)."""
-    for model in (AuditEntry, ApiToken, Comment, Moderator, Article):
-        db.execute(delete(model))
