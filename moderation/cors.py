@@ -27,6 +27,8 @@ def init_app(app: Flask) -> None:
     # as a regular expression.
     allowed = [re.compile(re.escape(origin) + r"\Z", re.IGNORECASE)
                for origin in sorted(normalized_origins(app.config["ALLOWED_ORIGINS"]))]
+    hooks = app.after_request_funcs.setdefault(None, [])
+    before = list(hooks)
     CORS(app, resources={PUBLIC_API: {
         "origins": allowed,
         "methods": ["GET", "HEAD", "POST"],
@@ -35,8 +37,7 @@ def init_app(app: Flask) -> None:
         "max_age": PREFLIGHT_MAX_AGE,
         "supports_credentials": False,
     }})
-    hooks = app.after_request_funcs[None]
-    hooks[-1] = _only_with_origin(hooks[-1])  # the one CORS() just registered
+    hooks[:] = [hook if hook in before else _only_with_origin(hook) for hook in hooks]  # CORS()'s own
 
 
 def _vary_by_origin(response: Response) -> Response:

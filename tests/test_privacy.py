@@ -11,6 +11,7 @@ from cryptography.exceptions import InvalidTag
 
 from moderation.privacy import EmailVault
 
+COMMENTER_IP = "203.0.113.77"
 EMAILS = ["Ann.Private@Example.org", "bob.secret@example.net", "carol+tag@example.com"]
 
 
@@ -60,6 +61,7 @@ def forbidden_strings(email: str) -> set[str]:
 
 
 def test_no_public_surface_shows_an_email_or_its_hash(client, token) -> None:  # type: ignore[no-untyped-def]
+    client.environ_base["REMOTE_ADDR"] = COMMENTER_IP  # IP addresses are never public either
     responses = []
     parent = None
     for number, email in enumerate(EMAILS):
@@ -78,12 +80,13 @@ def test_no_public_surface_shows_an_email_or_its_hash(client, token) -> None:  #
                   client.get("/demo/read-before-published"), client.get("/no/such/page"), client.get("/api/v1/nope")]
     responses += [client.get(c["author"]["avatar"]) for c in page.json["comments"]]
     assert len(page.json["comments"]) == 3
+    queue = client.get("/api/v1/moderation/queue?status=approved", headers={"Authorization": f"Bearer {token}"})
+    assert {c["ip"] for c in queue.json["comments"]} == {COMMENTER_IP}  # recorded, for moderators only
     for response in responses:
         text = response.get_data(as_text=True) + str(response.headers)
         response.close()
-        for email in EMAILS:
-            for secret in forbidden_strings(email):
-                assert secret not in text, (response.request.path, secret)
+        for secret in {COMMENTER_IP}.union(*map(forbidden_strings, EMAILS)):
+            assert secret not in text, (response.request.path, secret)
 
 
 def test_no_plaintext_email_in_the_sqlite_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
