@@ -73,7 +73,8 @@ _CLEANER = Cleaner(
     filters=[CommentsAsText,
              partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)],
 )
-_TEXT_ONLY = Cleaner(tags=set(), strip=True, strip_comments=True)
+# Only ever applied to the cleaner's own output, where every "<" starts a tag.
+TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 
 
 def paragraphs(text: str) -> str:
@@ -91,7 +92,7 @@ def paragraphs(text: str) -> str:
 def render(text: str) -> str:
     """The stored HTML of a comment body: paragraphs first, the sanitizer last."""
     rendered = _CLEANER.clean(paragraphs(text))
-    if _TEXT_ONLY.clean(rendered).strip():
+    if TAG.sub("", rendered).strip():
         return rendered
     # Only empty tags: show what was typed rather than nothing at all.
     return _CLEANER.clean(paragraphs(html.escape(text, quote=False)))

@@ -52,7 +52,8 @@ def test_render(text: str, html: str) -> None:
     assert render(text) == html
 
 
-@pytest.mark.parametrize("text", ["<", "<>", "<script></script>", "<!---->", "&", "<b></b>", "<p> </p>", "<a href=x></a>"])
+@pytest.mark.parametrize("text", ["<", "<>", "<script></script>", "<!---->", "&", "<b></b>", "<p> </p>", "<a href=x></a>",
+                                  '<abbr title=">"></abbr>', "<abbr title='a>b'> </abbr>"])
 def test_a_body_never_sanitizes_to_nothing(text: str) -> None:
     assert parsed_text(render(text)).strip()
 
