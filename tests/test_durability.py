@@ -7,166 +7,22 @@ database holds: an acknowledged comment is never lost, duplicated or altered.
 
 from __future__ import annotations
 
-import http.client
-import json
-import os
-import re
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Any, Callable
 from urllib.parse import urlencode
 
 import pytest
-from conftest import TEST_SECRET
+from conftest import HTTP_TIMEOUT, TRANSPORT_ERRORS, Reply, fetch
 from flask import Flask
 from sqlalchemy import make_url, select
 
 from moderation.models import Article, Comment
 
-ROOT = Path(__file__).resolve().parent.parent
-HTTP_TIMEOUT = 20  # seconds; SQLite writers may queue on the busy timeout
-START_TIMEOUT = 30
-STOP_TIMEOUT = 10
-LISTENING = re.compile(rb"Listening at: http://127\.0\.0\.1:(\d+)")
-TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
 QUEUES = ("pending", "approved", "rejected", "spam")
 
-Reply = tuple[int, dict[str, Any]]
 Stored = dict[int, tuple[str, str, str, str]]  # id -> (article, name, email, body)
-
-
-class Gunicorn:
-    """gunicorn serving app:app on 127.0.0.1 in its own process group; its log kept in a file."""
-
-    def __init__(self, database_url: str, log_path: Path, workers: int, threads: int) -> None:
-        env = {key: value for key, value in os.environ.items() if not key.startswith("MODERATION_")}
-        env.update(MODERATION_DATABASE_URL=database_url, MODERATION_SECRET_KEY=TEST_SECRET,
-                   MODERATION_RATELIMIT="0", PYTHONUNBUFFERED="1")
-        command = [sys.executable, "-m", "gunicorn", "app:app", "--bind", "127.0.0.1:0",
-                   "--workers", str(workers), "--threads", str(threads), "--no-control-socket",
-                   "--timeout", "60", "--graceful-timeout", "5"]
-        self.log_path = log_path
-        with open(log_path, "wb") as log:
-            # A session of its own: one killpg reaches the master and every worker.
-            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.port = 0
-
-    def log(self) -> str:
-        """Everything the server has written so far."""
-        return self.log_path.read_text(errors="replace")
-
-    def wait_until_ready(self) -> None:
-        """Wait for the bound port in the log, then for /healthz to answer 200."""
-        deadline = time.monotonic() + START_TIMEOUT
-        while not self.port:
-            match = LISTENING.search(self.log_path.read_bytes())
-            if match:
-                self.port = int(match.group(1))
-            elif self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"gunicorn did not start:\n{self.log()}")
-            else:
-                time.sleep(0.05)
-        while True:
-            try:
-                if fetch(self.port, "GET", "/healthz", timeout=2)[0] == 200:
-                    return
-            except TRANSPORT_ERRORS:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"gunicorn never answered /healthz:\n{self.log()}")
-            time.sleep(0.1)
-
-    def kill(self) -> None:
-        """SIGKILL the master and every worker at once, as a crash would."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=STOP_TIMEOUT)
-        self._wait_for_group_gone()
-
-    def stop(self) -> None:
-        """Shut down gracefully; SIGKILL whatever is left after STOP_TIMEOUT."""
-        if self.process.poll() is None:
-            self._signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self._signal(signal.SIGKILL)
-                self.process.wait(timeout=STOP_TIMEOUT)
-        self._signal(signal.SIGKILL)  # a worker that outlived its master
-        self._wait_for_group_gone()
-
-    def _signal(self, number: int) -> None:
-        try:
-            os.killpg(self.process.pid, number)
-        except ProcessLookupError:
-            pass
-
-    def _wait_for_group_gone(self) -> None:
-        deadline = time.monotonic() + STOP_TIMEOUT
-        while self._group_alive() and time.monotonic() < deadline:
-            time.sleep(0.05)
-
-    def _group_alive(self) -> bool:
-        """True while a process of the group still runs (zombies hold no locks; nobody may reap them)."""
-        proc = Path("/proc")
-        if not proc.is_dir():
-            try:
-                os.killpg(self.process.pid, 0)
-            except ProcessLookupError:
-                return False
-            return True
-        for stat in proc.glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rpartition(")")[2].split()
-            except OSError:
-                continue  # the process ended while we looked
-            if int(fields[2]) == self.process.pid and fields[0] != "Z":
-                return True
-        return False
-
-
-@pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Callable[..., Gunicorn]]:
-    """Start gunicorn servers: serve(database_url, workers=, threads=); all stopped at teardown."""
-    servers: list[Gunicorn] = []
-
-    def start(database_url: str, workers: int, threads: int) -> Gunicorn:
-        server = Gunicorn(database_url, tmp_path / f"gunicorn{len(servers)}.log", workers, threads)
-        servers.append(server)
-        server.wait_until_ready()
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
-def fetch(port: int, method: str, path: str, payload: Any = None, headers: dict[str, str] | None = None,
-            gate: threading.Barrier | None = None, timeout: float = HTTP_TIMEOUT) -> Reply:
-    """One HTTP request on its own connection; (status, JSON body). With gate, connect, then wait."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        connection.connect()
-        if gate is not None:
-            gate.wait()
-        body = None if payload is None else json.dumps(payload).encode()
-        all_headers = {"Content-Type": "application/json", **(headers or {})} if body else dict(headers or {})
-        connection.request(method, path, body=body, headers=all_headers)
-        response = connection.getresponse()
-        raw = response.read()
-        try:
-            return response.status, json.loads(raw) if raw else {}
-        except ValueError:
-            return response.status, {"unparsed": raw.decode(errors="replace")}
-    finally:
-        connection.close()
 
 
 def submission(number: int) -> dict[str, str]:
