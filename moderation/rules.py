@@ -1,8 +1,10 @@
 """PURE: a site's word lists and blocks, compiled for matching in linear time.
 
 Word lists become Aho-Corasick automata (never a regex built from the lists), so a
-10,000-entry list costs one pass over the text. Addresses are compared as IPv4 when
-they are IPv4-mapped IPv6, so a block on 203.0.113.0/24 also stops ::ffff:203.0.113.9.
+10,000-entry list costs one pass over the text; entries and texts are compared folded
+(moderation/textfold.py), so look-alike letters and invisible characters do not dodge them.
+Addresses are compared as IPv4 when they are IPv4-mapped IPv6, so a block on
+203.0.113.0/24 also stops ::ffff:203.0.113.9.
 """
 
 from __future__ import annotations
@@ -13,32 +15,42 @@ from dataclasses import dataclass, field
 
 import ahocorasick
 
+from .textfold import fold
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 MAPPED = ipaddress.ip_network("::ffff:0:0/96")
 
 
 class WordMatcher:
-    """Finds the first listed word or phrase in any of several texts, ignoring case."""
+    """Finds the first listed word or phrase in any of several texts, compared folded."""
 
     def __init__(self, words: Iterable[str]) -> None:
         self._automaton = ahocorasick.Automaton()
         for word in words:
-            key = word.strip().casefold()
-            if key:
-                self._automaton.add_word(key, word.strip())
+            shown = word.strip()
+            key = fold(shown).strip()
+            if key:  # an entry of only invisible characters folds to nothing: skip it
+                self._automaton.add_word(key, shown)
         self._empty = len(self._automaton) == 0
         if not self._empty:
             self._automaton.make_automaton()
 
     def first_match(self, *texts: str | None) -> str | None:
-        """The listed word found earliest in the first text that has one, or None."""
+        """The listed word (as it was listed) found earliest in the first text that has one, or None."""
+        return self._first(fold(text) for text in texts if text)
+
+    def first_match_folded(self, *folded: str) -> str | None:
+        """first_match for texts already passed through fold, so several lists can share one fold."""
+        return self._first(folded)
+
+    def _first(self, folded: Iterable[str]) -> str | None:
+        """Walk the folded texts in order, folding (lazily) only as far as the first match."""
         if self._empty:
             return None
-        for text in texts:
-            if text:
-                for _end, word in self._automaton.iter(text.casefold()):
-                    return word
+        for text in folded:
+            for _end, word in self._automaton.iter(text):
+                return word
         return None
 
 
