@@ -1,7 +1,9 @@
 """/moderate/login, /moderate/logout and /moderate/password: a moderator's own session.
 
-Failed log-ins are limited per client address and, separately, per moderator name
-(MODERATION_LOGIN_RATELIMIT); wrong current passwords on the password page count
+Password guessing is slowed by the log-in throttle (moderation/throttle.py, under
+MODERATION_LOGIN_RATELIMIT): every attempt is counted before its password is checked, by
+address, by (name, address) and by name, and the right password from an address with no
+recent failures always logs in. Wrong current passwords on the password page count
 against the address too. Every POST here needs the CSRF token, like the queue's.
 """
 
@@ -10,14 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, flash, g, redirect, render_template, request, url_for
-from flask_limiter import Limiter
-from flask_limiter.errors import RateLimitExceeded
+from limits import RateLimitItem
+from limits.storage import Storage
 
 from . import auth
-from .errors import ApiError, ValidationFailed, respond
+from .errors import ApiError, ValidationFailed
 from .queue_pages import now, private_headers, template_helpers
 from .queue_rules import check_new_password, safe_return
-from .ratelimit import client_key, limit_views
+from .ratelimit import client_key
+from .throttle import LoginThrottle, TooMany, in_words, parse_limits, throttle_secret
 
 bp = Blueprint("login", __name__, url_prefix="/moderate")
 bp.before_request(auth.same_origin_only)
@@ -25,6 +28,8 @@ bp.after_request(private_headers)
 bp.context_processor(template_helpers)
 
 WRONG = "Wrong name or password."
+TOO_MANY = "Too many failed log-ins; please wait {wait} before trying again."
+THROTTLE = "moderation.login_throttle"
 
 
 @bp.get("/login")
@@ -38,12 +43,22 @@ def form() -> Any:
 
 @bp.post("/login")
 def login() -> Any:
-    """Check name and password; on success start a session and go where the moderator was headed."""
+    """Check name and password unless the throttle refuses first; on success start a session."""
     name, password = request.form.get("name", "").strip(), request.form.get("password", "")
     target = safe_return(request.form.get("next"))
-    moderator = auth.authenticate(name, password)
+    throttle = _throttle()
+    try:
+        attempt = throttle.admit_log_in(_limits(), client_key(request.remote_addr), name)
+    except TooMany as refusal:
+        page = render_template("moderate/login.html", next=target, name=name,
+                               error=TOO_MANY.format(wait=in_words(refusal.wait)))
+        return page, 429, {"Retry-After": str(refusal.wait)}
+    # No name holds a NUL (PostgreSQL cannot even compare one): such a name is simply wrong.
+    moderator = auth.authenticate("" if "\0" in name else name, password)
     if moderator is None:
+        throttle.failed(attempt)
         return render_template("moderate/login.html", next=target, name=name, error=WRONG), 401
+    throttle.succeeded(attempt)
     auth.start_session(moderator, now())
     return redirect(target, 303)
 
@@ -68,7 +83,7 @@ def password_form() -> str:
 def change_password() -> Any:
     """Change one's own password; every other session of this moderator ends."""
     errors: dict[str, str] = {}
-    if auth.authenticate(g.moderator.name, request.form.get("current_password", "")) is None:
+    if not _current_password_is_right(request.form.get("current_password", "")):
         errors["current_password"] = "is not your current password"
     new = request.form.get("new_password", "")
     try:
@@ -82,19 +97,29 @@ def change_password() -> Any:
     return redirect(url_for("queue.index"), 303)
 
 
-@bp.errorhandler(RateLimitExceeded)
-def too_many(error: RateLimitExceeded) -> Response:
-    """A log-in limit was hit: say so in words, with Retry-After."""
-    return respond(ApiError(error.description, code="rate_limited", status=429))
+def _current_password_is_right(password: str) -> bool:
+    """Check the logged-in moderator's password, counted against the address (429 when over)."""
+    throttle = _throttle()
+    try:
+        attempt = throttle.admit_check(_limits(), client_key(request.remote_addr))
+    except TooMany as refusal:
+        raise ApiError(TOO_MANY.format(wait=in_words(refusal.wait)), code="rate_limited", status=429,
+                       headers={"Retry-After": str(refusal.wait)}) from None
+    if auth.authenticate(g.moderator.name, password) is None:
+        throttle.failed(attempt)
+        return False
+    throttle.succeeded(attempt)
+    return True
 
 
-def limit_log_ins(app: Flask, limiter: Limiter) -> None:
-    """Count failed log-ins per client address and per name; failed password changes per address."""
-    limit = {"limit_value": lambda: current_app.config["LOGIN_RATELIMIT"],
-             "exempt_when": lambda: not current_app.config["LOGIN_RATELIMIT"],
-             "error_message": "Too many failed log-ins; please wait a while before trying again.",
-             "deduct_when": lambda response: response.status_code in (401, 422)}
-    by_address = limiter.limit(key_func=lambda: "address:" + client_key(request.remote_addr), **limit)
-    by_name = limiter.limit(key_func=lambda: "name:" + request.form.get("name", "").strip().casefold(), **limit)
-    limit_views(app, lambda view: by_name(by_address(view)), ["login.login"])
-    limit_views(app, by_address, ["login.change_password"])
+def _throttle() -> LoginThrottle:
+    return current_app.extensions[THROTTLE]  # type: ignore[no-any-return]
+
+
+def _limits() -> tuple[RateLimitItem, ...]:
+    return parse_limits(current_app.config["LOGIN_RATELIMIT"])
+
+
+def limit_log_ins(app: Flask, counters: Storage) -> None:
+    """Throttle log-ins and password checks, counting in the rate-limit counters (database or Redis)."""
+    app.extensions[THROTTLE] = LoginThrottle(counters, throttle_secret(app.config["SECRET_KEY"]))
