@@ -1,7 +1,7 @@
 """PURE: what may go on the word lists and blocks, as typed on the rules page or the command line.
 
-Checks and normalizes words, block targets, notes and an article's pre-moderation, and
-says in words what changed, for the audit log. No Flask, no database, no clock: both the
+Checks and normalizes words, block targets, notes, an article's pre-moderation and its
+title and URL, and says in words what changed, for the audit log. No Flask, no database, no clock: both the
 moderator pages and `flask words|blocks|article` call these, so they refuse the same things.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .errors import ValidationFailed
 from .policy import Premoderation
 from .rules import parse_network
-from .submissions import normalize_email
+from .submissions import ARTICLE_URL_MAX, _optional_url, _title, normalize_email
 
 LISTS = ("hold", "spam")
 BLOCK_KINDS = ("ip", "email")
@@ -24,11 +24,12 @@ WORD_MAX = NOTE_MAX = 200  # the sizes of their columns
 DETAIL_MAX = 500  # the audit log's detail column
 DIGEST_SHOWN = 4  # hex digits of an email block's digest that moderators see
 SHOWN_MAX = 40  # characters of a refused value quoted back in a message
+DETAILS_SHOWN = 100  # characters of a title or URL in the audit log: four of them fit in DETAIL_MAX
 
 
-def _quoted(text: str) -> str:
+def _quoted(text: str, limit: int = SHOWN_MAX) -> str:
     """A value quoted in a message, shortened when long."""
-    return repr(text if len(text) <= SHOWN_MAX else text[:SHOWN_MAX] + "…")
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _control(text: str) -> bool:
@@ -129,6 +130,41 @@ def parse_premoderation(choice: str | None) -> str | None:
     return None if choice == DEFAULT else choice
 
 
+def parse_title(text: object) -> str | None:
+    """An article's title as moderators see it: NFC, trimmed, None when empty; ValueError if bad."""
+    return _title(text)  # the submission rule, so a typed title obeys what a submitted one does
+
+
+def parse_article_url(text: object) -> str | None:
+    """An article's address: an absolute http(s) URL, None when empty; ValueError if bad."""
+    return _optional_url(text, ARTICLE_URL_MAX, False)
+
+
+@dataclass(frozen=True)
+class ArticleDetails:
+    """An article's title and URL, either of them None when there is none."""
+
+    title: str | None
+    url: str | None
+
+
+def parse_article_details(title: str | None, url: str | None) -> ArticleDetails:
+    """The articles page's title and URL form; raise ValidationFailed naming every bad field (title, url)."""
+    errors: dict[str, str] = {}
+    checked: dict[str, str | None] = {}
+    for field, text, check in (("title", title, parse_title), ("url", url, parse_article_url)):
+        if text is None:  # a form without the field would otherwise clear it silently
+            errors[field] = "was not sent (send it empty to clear it)"
+            continue
+        try:
+            checked[field] = check(text)
+        except ValueError as error:
+            errors[field] = str(error)
+    if errors:
+        raise ValidationFailed(errors, "The article's title and URL were not changed.")
+    return ArticleDetails(checked["title"], checked["url"])
+
+
 def describe_block(kind: str, value: str) -> str:
     """A stored block as moderators read it: the range, or an email by the end of its keyed digest."""
     return value if kind == "ip" else f"email (digest …{value[-DIGEST_SHOWN:]})"
@@ -152,3 +188,14 @@ def block_detail(kind: str, value: str, note: str | None) -> str:
 def premoderation_detail(new: str | None, old: str | None) -> str:
     """The audit log's detail for an article's pre-moderation changed."""
     return f"pre-moderation {new or DEFAULT} (was {old or DEFAULT})"
+
+
+def details_detail(new: ArticleDetails, old: ArticleDetails) -> str:
+    """The audit log's detail for an article's title or URL changed (only what changed)."""
+    def shown(value: str | None) -> str:
+        return "none" if value is None else _quoted(value, DETAILS_SHOWN)
+
+    changes = [f"{name} {shown(after)} (was {shown(before)})"
+               for name, after, before in (("title", new.title, old.title), ("url", new.url, old.url))
+               if after != before]
+    return _clip("; ".join(changes))

@@ -1,7 +1,7 @@
 """/moderate/rules and friends: the site's rules, edited by moderators on the web.
 
-The hold and spam word lists, the blocks, an article's pre-moderation, and blocking a
-comment's author from the queue: the operations `flask words|blocks|article` offer,
+The hold and spam word lists, the blocks, an article's pre-moderation, title and URL,
+and blocking a comment's author from the queue: the operations `flask words|blocks|article` offer,
 checked by `rules_input` and stored (bumped and audited together) by `rules_store`.
 """
 
@@ -19,7 +19,8 @@ from .models import Status
 from .queue_pages import now, private_headers, template_helpers
 from .queue_rules import SEARCH_MAX, plural, safe_return
 from .rules_input import (
-    BLOCK_KINDS, DEFAULT, LISTS, describe_block, parse_block_form, parse_list, parse_premoderation, parse_words,
+    BLOCK_KINDS, DEFAULT, LISTS, describe_block, parse_article_details, parse_block_form, parse_list,
+    parse_premoderation, parse_words,
 )
 
 bp = Blueprint("rules", __name__, url_prefix="/moderate")
@@ -102,7 +103,7 @@ def add_block() -> Any:
 def lift_block() -> Any:
     """Lift one block, named `kind:value` as the page lists it."""
     kind, _, value = request.form.get("block", "").partition(":")
-    lifted = rules_store.remove_block(kind, value, now(), by=g.moderator)
+    lifted = rules_store.remove_block(kind, (value,), now(), by=g.moderator)
     flash(f"Lifted the block on {describe_block(kind, value)}." if lifted else "There was no such block.")
     return redirect(f"{_back()}#blocks", 303)
 
@@ -115,6 +116,24 @@ def set_premoderation(article_id: str) -> Any:
     changed = rules_store.set_premoderation(article_id, choice, now(), by=g.moderator)
     flash(f"Article {article_id}: pre-moderation is {'now' if changed else 'already'} {choice or DEFAULT}.")
     return redirect(safe_return(request.form.get("return_to") or url_for("queue.articles")), 303)
+
+
+@bp.post("/articles/<article_id>/details")
+@login_required
+def set_details(article_id: str) -> Any:
+    """Set the title and URL moderators see for an article; an empty field clears it."""
+    back = safe_return(request.form.get("return_to") or url_for("queue.articles"))
+    title, url = request.form.get("title"), request.form.get("url")
+    try:
+        details = parse_article_details(title, url)
+    except ValidationFailed as error:
+        return render_template("moderate/article_details.html", article=rules_store.article(article_id),
+                               typed={"title": title or "", "url": url or ""}, errors=error.fields or {},
+                               return_to=back), 422
+    changed = rules_store.set_details(article_id, details.title, details.url, now(), by=g.moderator)
+    # Only the id goes into the message: a 2,000-character URL could overflow the session cookie.
+    flash(f"Article {article_id}: title and URL {'saved' if changed else 'were already so; nothing changed'}.")
+    return redirect(f"{back}#article-{article_id}", 303)
 
 
 @bp.post("/comments/<int:comment_id>/block/<kind>")
