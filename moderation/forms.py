@@ -3,12 +3,16 @@
 A theme's "Leave a Reply" form posts `comment`, `author`, `email`, `url`,
 `comment_post_ID` and `comment_parent`; `intake.accept` takes the API's names. This
 module maps one to the other and words each refusal so it names the field it is about.
+The service's own forms add a honeypot (`HONEYPOT`) and a form token.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+# The honeypot's name in a form: enticing to a bot that fills every field, unknown to browsers'
+# autofill. People never see or reach it; the API calls it `hp`.
+HONEYPOT = "website_url"
 # API field -> the form field it came from, in the order the form shows them.
 FORM_FIELDS = {"body": "comment", "name": "author", "email": "email", "website": "url",
                "parent_id": "comment_parent"}
@@ -35,6 +39,7 @@ def from_wordpress(form: Mapping[str, str]) -> tuple[str, dict[str, object]]:
         "website": form.get("url", ""),
         "parent_id": parent_id(form.get("comment_parent", "")),
         "form_token": form.get("form_token"),  # only the service's own forms carry it
+        "hp": form.get(HONEYPOT),  # absent from a theme's form: then simply not a signal
     }
     return form.get("comment_post_ID", "").strip(), data
 
@@ -69,6 +74,12 @@ def refusal(code: str, message: str, wait_seconds: int | None = None) -> str:
         return message
     wait = "a minute" if not wait_seconds else f"{wait_seconds} second{'s' if wait_seconds != 1 else ''}"
     return REFUSALS[code].format(wait=wait)
+
+
+def wait_seconds(retry_after: str | None) -> int | None:
+    """The seconds a Retry-After header asks for (None when absent or given as a date)."""
+    value = (retry_after or "").strip()
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def _order(api_field: str) -> int:

@@ -3,10 +3,12 @@
 A tiny static server on its own port plays the site owner's blog; the service runs
 on a second port with that blog as its only allowed origin. Nothing is mocked: the
 browser, both servers and the database are real. Kept few: each test is a journey.
+Any Content-Security-Policy violation a page reports on its console fails the test.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -16,7 +18,11 @@ from typing import Any
 
 import pytest
 
+from sqlalchemy import select
+
 from conftest import approved, moderate, submit
+from moderation.database import session
+from moderation.models import Article
 
 pytestmark = pytest.mark.browser
 
@@ -82,14 +88,19 @@ def token_for(server: Any) -> str:
 
 @pytest.fixture
 def open_page(browser: Any) -> Iterator[Any]:
-    """open_page(url, **context options) -> a page; fails the test on any script error."""
+    """open_page(url, console=None, **context options) -> a page; fails the test on any script
+    error or CSP violation. A `console` list collects every (type, text) the page logs."""
     contexts, errors = [], []
 
-    def open_(url: str, **options: Any) -> Any:
+    def open_(url: str, console: list[tuple[str, str]] | None = None, **options: Any) -> Any:
         contexts.append(browser.new_context(**options))
         page = contexts[-1].new_page()
         page.set_default_timeout(10_000)
         page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda message: errors.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        if console is not None:
+            page.on("console", lambda message: console.append((message.type, message.text)))
         page.goto(url)
         return page
 
@@ -99,12 +110,13 @@ def open_page(browser: Any) -> Iterator[Any]:
     assert not errors, errors
 
 
-def fill(page: Any, comment: str, name: str = "Ann Reader", email: str = "ann@example.org", url: str = "") -> None:
+def fill(page: Any, comment: str, name: str = "Ann Reader", email: str = "ann@example.org", url: str = "",
+         scope: str = "#comments") -> None:
     """Type into the embed's form (Playwright's CSS pierces the open shadow root)."""
-    page.fill("#comments #comment", comment)
-    page.fill("#comments #author", name)
-    page.fill("#comments #email", email)
-    page.fill("#comments #url", url)
+    page.fill(f"{scope} #comment", comment)
+    page.fill(f"{scope} #author", name)
+    page.fill(f"{scope} #email", email)
+    page.fill(f"{scope} #url", url)
 
 
 def focused_id(page: Any) -> str | None:
@@ -173,7 +185,7 @@ def test_comment_approve_reply_thread_and_counts(blog, live_server_factory, open
 
 
 def test_errors_are_shown_by_their_fields_and_nothing_typed_is_lost(blog, live_server_factory, open_page):
-    service = live_server_factory(ALLOWED_ORIGINS=blog.url, RATELIMIT="2/minute", FLOOD_SECONDS=0)
+    service = live_server_factory(ALLOWED_ORIGINS=blog.url, RATELIMIT="1/minute", FLOOD_SECONDS=0)
     page = open_page(blog.article(service.url))
     page.click("#comments .submit")  # empty: the form's own checks
     for field in ("comment", "author", "email"):
@@ -194,12 +206,13 @@ def test_errors_are_shown_by_their_fields_and_nothing_typed_is_lost(blog, live_s
     page.fill("#comments #email", "ann@example.org")
     page.click("#comments .submit")  # 2: accepted
     page.wait_for_selector("#comments li.pending")
-    for status, expected in ((409, "already posted this comment"), (429, "Please wait")):
-        page.fill("#comments #comment", text)
-        page.click("#comments .submit")  # 3: duplicate, 4: over the limit
+    # 3: a duplicate (refused before it counts against the limit), 4: another comment, over the limit
+    for typed, expected in ((text, "already posted this comment"), (text + " Another thought.", "Please wait")):
+        page.fill("#comments #comment", typed)
+        page.click("#comments .submit")
         page.wait_for_function(f"document.getElementById('comments').shadowRoot"
                                f".getElementById('form-alert').textContent.includes('{expected}')")
-        assert page.input_value("#comments #comment") == text, status
+        assert page.input_value("#comments #comment") == typed, expected
     assert "seconds" in page.text_content("#comments #form-alert")
 
     service.stop()  # the network fails
@@ -417,3 +430,171 @@ def test_a_returning_author_is_recognised_by_the_key_the_embed_kept(blog, live_s
 
     page.uncheck("#comments #wp-comment-cookies-consent")
     assert page.evaluate(saved) is None  # unticking forgets the key with the rest
+
+
+# --- The service's own pages under their CSP; the honeypot; form tokens; the article's title ---
+
+SHADOW = "document.getElementById('comments').shadowRoot"
+# Playwright evaluates a bare expression with eval, which a strict policy forbids: functions only.
+AVATARS_LOADED = f"() => [...{SHADOW}.querySelectorAll('img')].every(img => img.complete && img.naturalWidth)"
+# On the demo pages the plain form stays inside #comments for readers without JavaScript (not
+# rendered once the shadow root is attached): this reaches the embed's own form.
+EMBED = "#comments section.c"
+# axe's aria-hidden-focus rule: nothing inside an aria-hidden subtree may be reachable by Tab.
+HIDDEN_BUT_TABBABLE = """root => {
+    const reachable = 'a[href], button, input, select, textarea, [tabindex], [contenteditable]', found = [];
+    for (const hidden of root.querySelectorAll('[aria-hidden="true"]'))
+        for (const el of [hidden, ...hidden.querySelectorAll('*')])
+            if (el.matches(reachable) && el.tabIndex >= 0 && !el.disabled) found.push(el.id || el.tagName);
+    return found;
+}"""
+FOCUSED = """() => { const a = document.activeElement;
+    return (a.shadowRoot && a.shadowRoot.activeElement || a).id || a.tagName; }"""
+
+
+def tab_order(page: Any, start: str, presses: int) -> list[str]:
+    """Where focus lands, Tab after Tab, from the field `start` (ids, or tag names without one)."""
+    page.focus(start)
+    landed = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        landed.append(page.evaluate(FOCUSED))
+    return landed
+
+
+def queued(client: Any, token: str, status: str = "pending") -> list[dict[str, Any]]:
+    """The comments in one state, through the token API."""
+    return client.get(f"/api/v1/moderation/queue?status={status}",
+                      headers={"Authorization": f"Bearer {token}"}).json["comments"]
+
+
+def test_the_demo_article_shows_comments_and_the_form_under_its_strict_policy(live_server, open_page):
+    client, token = live_server.app.test_client(), token_for(live_server)
+    first = approved(client, token, "demo-paper-maps", name="Mira", body="A *first* comment.")
+    approved(client, token, "demo-paper-maps", name="Tomás", email="tomas@example.org", parent_id=first,
+             body="A reply.")
+    console: list[tuple[str, str]] = []
+    page = open_page(f"{live_server.url}/demo/paper-maps", console=console)
+    policy = page.reload().headers["content-security-policy"]
+    assert policy.startswith("default-src 'none'") and "unsafe" not in policy
+    page.wait_for_selector(f"#comments #comment-{first} > ol.children > li.comment")
+    page.wait_for_function(AVATARS_LOADED)
+    assert page.is_visible(f"{EMBED} #comment") and page.is_visible(f"{EMBED} .submit")
+    assert page.text_content("article .meta a") == "2 Comments"  # the counts call (connect-src)
+    # The embed's styles (a constructed sheet) and the page's (a file) both apply without 'unsafe-inline'.
+    assert page.eval_on_selector(f"{EMBED} .submit", "b => getComputedStyle(b).backgroundColor") == "rgb(11, 87, 208)"
+    assert "Georgia" in page.evaluate("getComputedStyle(document.body).fontFamily")
+
+    fill(page, "Posted under the page's policy.", scope=EMBED)
+    page.click(f"{EMBED} .submit")
+    page.wait_for_selector("#comments li.pending")
+    page.goto(f"{live_server.url}/demo/")
+    page.wait_for_function("() => document.querySelector('[data-comments-count=\"demo-paper-maps\"]').textContent"
+                           " === '2 Comments'")
+    assert not [text for kind, text in console if kind == "error" and "favicon" not in text.lower()
+                and "404" not in text], console
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["embed", "plain form"])
+def test_the_honeypot_is_out_of_sight_and_out_of_reach_and_readers_are_not_spam(live_server, open_page,
+                                                                                javascript):
+    client, token = live_server.app.test_client(), token_for(live_server)
+    page = open_page(f"{live_server.url}/demo/paper-maps", java_script_enabled=javascript)
+    scope = f"{EMBED} " if javascript else ""
+    field = page.wait_for_selector(f"{scope}#website_url", state="attached")
+    wrapper = field.evaluate("f => { const p = f.parentNode, s = getComputedStyle(p), box = p.getBoundingClientRect();"
+                             " return [s.display, s.visibility, s.clipPath, box.width, box.height, box.right]; }")
+    display, visibility, clip, width, height, right = wrapper
+    assert display != "none" and visibility == "visible"  # some bots skip fields hidden that way
+    assert width <= 1 and height <= 1
+    assert clip == "inset(50%)" if javascript else right < 0  # clipped where it stands / off-screen
+    if javascript:
+        assert tab_order(page, f"{EMBED} #comment", 5) == ["author", "email", "url", "wp-comment-cookies-consent",
+                                                            "submit"]
+        assert page.evaluate(f"({HIDDEN_BUT_TABBABLE})({SHADOW})") == []
+    else:
+        assert tab_order(page, "#comment", 4) == ["author", "email", "url", "submit"]
+    assert page.evaluate(f"({HIDDEN_BUT_TABBABLE})(document)") == []
+
+    sent: list[dict[str, Any]] = []
+    page.on("request", lambda r: r.method == "POST" and "/api/" in r.url and sent.append(json.loads(r.post_data)))
+    fill(page, "A reader, not a bot.", scope=scope or "#commentform")
+    page.click(f"{scope}#submit")
+    page.wait_for_selector("#comments li.pending" if javascript else ".notice")
+    [mine] = queued(client, token)
+    assert (mine["body"], mine["status"]) == ("A reader, not a bot.", "pending") and "honeypot" not in mine["reason"]
+    assert queued(client, token, "spam") == []
+    if javascript:
+        assert [body["hp"] for body in sent] == [""]  # the embed sends the honeypot, empty
+
+
+def test_each_showing_of_the_form_gets_a_fresh_token_for_its_article(blog, live_server_factory, open_page):
+    service = live_server_factory(ALLOWED_ORIGINS=blog.url, PREMODERATION="none")
+    page = open_page(blog.article(service.url))
+    asked: list[str] = []
+    page.on("request", lambda r: "/form-token" in r.url and asked.append(r.url.partition("/api/v1")[2]))
+    page.reload()  # 1: the form is shown
+    for number, text in enumerate(("Published at once.", "And again, with a new token.")):
+        fill(page, text)
+        page.click("#comments .submit")  # 2, 3: a new token after each accepted comment
+        page.wait_for_selector(f"#comments li:not(.pending) >> text={text}")
+        assert "published" in page.text_content("#comments .status"), number
+    page.fill("#comments #comment", "A draft, restored and sent at once.")
+    page.reload()  # 4: the draft comes back with a token of its own
+    assert page.input_value("#comments #comment") == "A draft, restored and sent at once."
+    page.fill("#comments #author", "Ann Reader")
+    page.fill("#comments #email", "ann@example.org")
+    page.click("#comments .submit")  # 5
+    page.wait_for_selector("#comments li:not(.pending) >> text=A draft, restored and sent at once.")
+    assert asked == [f"/form-token?article={ARTICLE}"] * 5
+    public = service.app.test_client().get(f"/api/v1/articles/{ARTICLE}/comments").json
+    assert public["count"] == 3  # each token was valid for this article, and used once
+
+
+TITLED = [  # what the post's <head> holds -> the title stored for its article
+    ("<title>A post · My Blog</title>", "A post"),
+    ("<title>A post | My Blog</title>", "A post"),
+    ("<title>A post – My Blog</title>", "A post"),
+    ("<title>Part 1 - Part 2 — My Blog</title>", "Part 1 - Part 2"),  # only the last segment goes
+    ("<title>Notes:: My Blog</title>", "Notes"),
+    ("<title>:: My Blog</title>", ":: My Blog"),  # nothing would be left: kept whole
+    ("<title>Just a title</title>", "Just a title"),
+    ("<title>Other · Blog</title><meta property='og:title' content='The real title'>", "The real title"),
+    ("<title>A post · My Blog</title><link rel='canonical' href='/canonical/post/'>", "A post"),
+]
+
+
+def test_the_embed_sends_the_post_s_own_title_and_canonical_url(blog, live_server_factory, open_page):
+    service = live_server_factory(ALLOWED_ORIGINS=blog.url)
+    page = open_page(blog.url + "/nothing-yet")
+    for number, (head, _) in enumerate(TITLED):
+        blog.pages[f"/t/{number}.html"] = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+            {head}</head><body><div id="comments"></div>
+            <script src="{service.url}/embed.js" data-article="titled-{number}" async></script></body></html>"""
+        page.goto(f"{blog.url}/t/{number}.html?from=feed#respond")
+        fill(page, f"Comment {number}.")
+        page.click("#comments .submit")
+        page.wait_for_selector("#comments li.pending")
+    with service.app.app_context():
+        stored = {a.id: (a.title, a.url) for a in session().scalars(select(Article))}
+    for number, (head, title) in enumerate(TITLED):
+        url = f"{blog.url}/canonical/post/" if "canonical" in head else f"{blog.url}/t/{number}.html?from=feed"
+        assert stored[f"titled-{number}"] == (title, url), head
+
+
+def test_the_embed_works_on_a_site_with_a_strict_policy_of_its_own(blog, live_server_factory, open_page):
+    service = live_server_factory(ALLOWED_ORIGINS=blog.url)
+    approved(service.app.test_client(), token_for(service), ARTICLE, body="Shown under the blog's policy.")
+    policy = (f"default-src 'none'; script-src {service.url}; connect-src {service.url}; img-src {service.url}; "
+              "style-src 'self'")  # no 'unsafe-inline': the embed's styles are a constructed sheet
+    blog.pages["/strict.html"] = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+        <meta http-equiv="Content-Security-Policy" content="{policy}"><title>Strict · Blog</title></head><body>
+        <div id="comments"></div><script src="{service.url}/embed.js" data-article="{ARTICLE}" async></script>
+        </body></html>"""
+    page = open_page(blog.url + "/strict.html")
+    page.wait_for_selector("#comments li.comment .content >> text=Shown under the blog's policy.")
+    page.wait_for_function(AVATARS_LOADED)
+    assert page.eval_on_selector("#comments .submit", "b => getComputedStyle(b).backgroundColor") == "rgb(11, 87, 208)"
+    fill(page, "Posted from a strict page.")
+    page.click("#comments .submit")
+    page.wait_for_selector("#comments li.pending")

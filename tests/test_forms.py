@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from moderation.errors import ValidationFailed
-from moderation.forms import from_wordpress, messages, parent_id, refusal
+from moderation.forms import HONEYPOT, from_wordpress, messages, parent_id, refusal, wait_seconds
 from moderation.submissions import parse_submission
 
 WORDPRESS = {"comment": "Nice post.", "author": "Ann", "email": "ann@example.org", "url": "ann.example",
@@ -17,12 +17,30 @@ def test_wordpress_names_map_to_the_api():
     article_id, data = from_wordpress(WORDPRESS)
     assert article_id == "12345"
     assert data == {"body": "Nice post.", "name": "Ann", "email": "ann@example.org", "website": "ann.example",
-                    "parent_id": None, "form_token": None}
+                    "parent_id": None, "form_token": None, "hp": None}
 
 
 def test_missing_fields_are_empty_not_absent():
     assert from_wordpress({}) == ("", {"body": "", "name": "", "email": "", "website": "", "parent_id": None,
-                                       "form_token": None})
+                                       "form_token": None, "hp": None})
+
+
+@pytest.mark.parametrize(("sent", "is_bot"), [
+    (None, False),  # a theme's form has no honeypot: not a signal either way
+    ("", False),
+    ("   ", False),
+    ("https://cheap-pills.example", True),
+    ("x", True),
+])
+def test_the_honeypot_field_becomes_hp(sent, is_bot):
+    form = WORDPRESS if sent is None else {**WORDPRESS, HONEYPOT: sent}
+    _, data = from_wordpress(form)
+    assert data["hp"] == sent
+    assert parse_submission(data).honeypot is is_bot
+
+
+def test_the_honeypot_has_a_name_no_wordpress_field_or_autofill_uses():
+    assert HONEYPOT not in WORDPRESS and HONEYPOT not in ("url", "website", "email", "name", "hp")
 
 
 @pytest.mark.parametrize(("raw", "parsed"), [
@@ -75,6 +93,14 @@ def test_messages_follow_the_form_order():
 ])
 def test_refusals(code, wait, expected):
     assert expected in refusal(code, "The server's own message.", wait)
+
+
+@pytest.mark.parametrize(("header", "seconds"), [
+    ("42", 42), (" 7 ", 7), ("1", 1), (None, None), ("", None), ("-1", None), ("1.5", None), ("١٢", None),
+    ("Wed, 21 Oct 2026 07:28:00 GMT", None),  # the date form: the page then says "a minute"
+])
+def test_the_wait_comes_from_retry_after(header, seconds):
+    assert wait_seconds(header) == seconds
 
 
 @pytest.mark.parametrize(("raw", "valid"), [("1", True), ("2147483647", True), ("2147483648", False),

@@ -4,6 +4,7 @@ embed.js and the demo site. Every test runs on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,9 +13,12 @@ import html5lib
 import pytest
 from sqlalchemy import update
 
-from conftest import approved, make_app, submit
+from conftest import TEST_SECRET, approved, make_app, submit
+from moderation.antibot import issue_form_token, read_form_token
 from moderation.database import writing
+from moderation.forms import HONEYPOT
 from moderation.models import Article
+from moderation.policy import FormToken
 
 DATA = Path(__file__).parent / "data"
 EMBED_JS = Path(__file__).parent.parent / "moderation" / "static" / "embed.js"
@@ -42,9 +46,21 @@ def refilled(document: Any) -> dict[str, str]:
     return values
 
 
-def queue(client: Any, token: str) -> list[dict[str, Any]]:
-    """The pending comments, through the token API."""
-    return client.get("/api/v1/moderation/queue", headers={"Authorization": f"Bearer {token}"}).json["comments"]
+def queue(client: Any, token: str, status: str = "pending") -> list[dict[str, Any]]:
+    """The comments in one state (pending by default), through the token API."""
+    return client.get(f"/api/v1/moderation/queue?status={status}",
+                      headers={"Authorization": f"Bearer {token}"}).json["comments"]
+
+
+def token_in(response: Any) -> str | None:
+    """The form token a page's comment form carries."""
+    field = parse(response).find(".//h:input[@name='form_token']", NS)
+    return None if field is None else field.get("value")
+
+
+def token_state(token: str | None, article_id: str) -> FormToken:
+    """What the service would make of a form token sent for article_id now."""
+    return read_form_token(TEST_SECRET, token, datetime.now(timezone.utc), article_id).state
 
 
 @pytest.fixture
@@ -297,3 +313,99 @@ def test_the_front_page_says_where_to_go(client):
     html = response.get_data(as_text=True)
     for link in ('href="/demo/"', 'href="/moderate/"', 'href="/api/v1/openapi.json"'):
         assert link in html
+
+
+def test_a_refused_form_page_says_how_long_to_wait_from_retry_after(database_url):
+    app = make_app(database_url, RATELIMIT="1/minute", FLOOD_SECONDS=0)
+    client = app.test_client()
+    assert client.post("/comments", data=form(comment="First.")).status_code == 303
+    refused = client.post("/comments", data=form(comment="Second, kept."))
+    assert refused.status_code == 429 and refused.mimetype == "text/html"
+    wait = int(refused.headers["Retry-After"])
+    notice = "".join(parse(refused).find(".//h:p[@class='notice']", NS).itertext())
+    assert f"Please wait {wait} second{'s' if wait != 1 else ''}, then send yours again." in notice
+    assert refilled(parse(refused))["comment"] == "Second, kept."
+
+
+# --- The honeypot: people never fill it; a bot that fills every field is kept as spam ---
+
+def honeypot_of(document: Any) -> tuple[Any, Any, Any]:
+    """The honeypot's wrapper, label and input in a page's comment form."""
+    [wrapper] = [p for p in document.iterfind(".//h:form//h:p", NS) if p.find(f"h:input[@name='{HONEYPOT}']", NS)
+                 is not None]
+    return wrapper, wrapper.find("h:label", NS), wrapper.find("h:input", NS)
+
+
+@pytest.mark.parametrize("page", ["demo article", "422 page"])
+def test_the_service_forms_carry_a_honeypot_people_cannot_see_or_reach(client, page):
+    response = (client.get("/demo/paper-maps") if page == "demo article"
+                else client.post("/comments", data=form(email="nope", **{HONEYPOT: "typed by a bot"})))
+    wrapper, label, field = honeypot_of(parse(response))
+    assert wrapper.get("aria-hidden") == "true" and wrapper.get("class") == "comment-form-hp"
+    assert (field.get("tabindex"), field.get("autocomplete"), field.get("value")) == ("-1", "off", "")
+    assert label.get("for") == field.get("id") == HONEYPOT and "leave this field empty" in label.text.lower()
+    with client.get("/static/pages.css") as stylesheet:
+        css = stylesheet.get_data(as_text=True)
+    rule = re.search(r"\.comment-form-hp \{([^}]*)\}", css).group(1)
+    assert "position: absolute" in rule and "left: -10000px" in rule and "display" not in rule
+
+
+def test_a_bot_filling_the_form_honeypot_gets_a_person_s_answer_and_is_kept_as_spam(allowed_client, token):
+    person = allowed_client.post("/comments", data=form(comment="A person.", redirect_to=f"{BLOG}/post/"))
+    every_field = form(comment="Buy now.", redirect_to=f"{BLOG}/post/", url="https://pills.example",
+                       **{HONEYPOT: "https://pills.example"})
+    bot = allowed_client.post("/comments", data=every_field)
+    assert bot.status_code == person.status_code == 303
+    assert bot.headers["Location"] == person.headers["Location"] == f"{BLOG}/post/?comment=pending#respond"
+    assert [c["body"] for c in queue(allowed_client, token)] == ["A person."]
+    [spam] = queue(allowed_client, token, "spam")
+    assert (spam["body"], spam["reason"]) == ("Buy now.", "spam: honeypot field filled")
+
+
+def test_a_bot_filling_the_api_honeypot_gets_a_person_s_answer_and_is_kept_as_spam(client, token):
+    person, bot = submit(client, body="A person."), submit(client, body="Buy now.", hp="https://pills.example")
+    assert bot.status_code == person.status_code == 202
+    assert set(bot.json) == set(person.json) and (bot.json["status"], bot.json["message"]) == (
+        person.json["status"], person.json["message"])
+    [spam] = queue(client, token, "spam")
+    assert (spam["body"], spam["reason"]) == ("Buy now.", "spam: honeypot field filled")
+
+
+# --- Form tokens: each showing of a form carries a one-use token for its own article ---
+
+@pytest.mark.parametrize("slug", ["paper-maps", "garden-notebook"])
+def test_a_demo_article_s_form_carries_a_token_for_that_article_and_is_never_cached(client, slug):
+    response = client.get(f"/demo/{slug}")
+    token = token_in(response)
+    assert token_state(token, f"demo-{slug}") == FormToken.VALID
+    assert token_state(token, "demo-read-before-published") == FormToken.INVALID
+    assert token != token_in(client.get(f"/demo/{slug}"))  # one per showing
+    assert response.headers["Cache-Control"] == "no-store"  # a cache would hand one token to many readers
+
+
+def test_the_demo_form_s_token_publishes_once(database_url):
+    app = make_app(database_url, PREMODERATION="none")
+    client = app.test_client()
+    sent = form(comment_post_ID="demo-paper-maps", form_token=token_in(client.get("/demo/paper-maps")))
+    first = client.post("/comments", data=sent, headers={"Referer": "http://localhost/demo/paper-maps"})
+    assert first.status_code == 303 and re.search(r"#comment-\d+$", first.headers["Location"])  # published
+    again = client.post("/comments", data={**sent, "comment": "A second comment, same token."})
+    assert again.status_code == 303 and again.headers["Location"].endswith("?comment=pending#respond")  # held
+
+
+@pytest.mark.parametrize("sent", ["own", "none", "other article", "forged"])
+def test_the_form_shown_again_keeps_the_reader_s_good_token_or_gives_a_fresh_one(client, sent):
+    own = issue_form_token(TEST_SECRET, datetime.now(timezone.utc), "12345")
+    tokens = {"own": own, "none": None, "forged": own[:-2] + "xx",
+              "other article": issue_form_token(TEST_SECRET, datetime.now(timezone.utc), "other")}
+    response = client.post("/comments", data=form(email="nope", form_token=tokens[sent]))
+    assert response.status_code == 422
+    shown = token_in(response)
+    assert token_state(shown, "12345") == FormToken.VALID
+    assert (shown == own) == (sent == "own")  # the time the reader spent on the form still counts
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_refused_form_for_a_bad_article_id_carries_no_token(client):
+    response = client.post("/comments", data=form(comment_post_ID="not a valid id!"))
+    assert response.status_code == 400 and token_in(response) is None

@@ -46,6 +46,17 @@
 
   function plural(n) { return n === 1 ? "1 Comment" : n + " Comments"; }
 
+  /* The post's title: og:title, else the page's title less its last " · Site name"; its canonical URL. */
+  function articleTitle() {
+    var og = document.querySelector("meta[property='og:title']"), t = og && og.content.trim(), cut;
+    if (!t) t = (cut = /^(.*\S.*)(?: [\u00b7|\u2013\u2014-] |:: )/.exec(document.title)) ? cut[1] : document.title;
+    return Array.from(t.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").trim()).slice(0, 300).join("") || undefined;
+  }
+  function articleUrl() {
+    var link = document.querySelector("link[rel~=canonical][href]"), url = (link || location).href.split("#")[0];
+    return /^https?:/.test(url) && url.length <= 2000 ? url : undefined;
+  }
+
   /* Listing pages: <a data-comments-count="12345"> becomes "12 Comments", from one request per 100 ids. */
   function fillCounts() {
     var links = [].slice.call(document.querySelectorAll("[data-comments-count]"));
@@ -78,7 +89,8 @@
     "textarea{min-height:9rem;resize:vertical}input[type=checkbox]{width:1.1rem;height:1.1rem;margin:0 .4rem 0 0;vertical-align:-.15rem}.consent label{display:inline;font-weight:400}" +
     "[aria-invalid=true]{border:2px solid var(--error)}.error,.alert{color:var(--error);font-weight:600}.error{display:block;margin-top:.2rem}.req{color:var(--error)}" +
     ".submit,.more{font:inherit;font-weight:600;padding:.55rem 1.2rem;border:0;border-radius:4px;background:var(--accent);color:var(--on-accent);cursor:pointer}" +
-    ".more{margin:.5rem 0}[aria-disabled=true]{opacity:.7;cursor:progress}[hidden]{display:none!important}";
+    ".more{margin:.5rem 0}[aria-disabled=true]{opacity:.7;cursor:progress}[hidden]{display:none!important}" +
+    ".hp{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}";
   var DARK = "--fg:#ececec;--muted:#b4b4b4;--bg:#18181a;--line:#45454a;--field:#222225;--border:#9a9aa0;--accent:#8ab4f8;--on-accent:#0b1a33;--error:#ffb4ab;--note:#3a3000;--on-note:#fbe7a6";
 
   function mount(host) {
@@ -111,6 +123,8 @@
       url: field("url", "Website", h("input", { type: "url", autocomplete: "url" }), false)
     };
     var consent = h("input", { type: "checkbox", id: "wp-comment-cookies-consent", name: "wp-comment-cookies-consent", value: "yes" });
+    // The honeypot (`hp`), unseen and unreachable; clipped, as an off-screen offset widens RTL pages.
+    var hp = h("input", { type: "text", id: "website_url", name: "website_url", tabindex: "-1", autocomplete: "off" });
     var alert = h("p", { class: "alert", role: "alert", id: "form-alert" });
     var submit = h("button", { type: "submit", class: "submit", id: "submit" }, ["Post Comment"]);
     var title = h("span", { id: "reply-title-text" }, ["Leave a Reply"]);
@@ -119,12 +133,16 @@
       h("p", { class: "notes" }, [h("span", { id: "email-notes" }, ["Your email address will not be published."]), " ",
         h("span", {}, ["Required fields are marked ", h("span", { class: "req" }, ["*"])])]),
       fields.comment.p, fields.author.p, fields.email.p, fields.url.p,
+      h("p", { class: "hp", "aria-hidden": "true" }, [h("label", { for: "website_url" }, ["Leave this field empty"]), hp]),
       h("p", { class: "consent" }, [consent, " ", h("label", { for: "wp-comment-cookies-consent" },
         ["Save my name, email, and website in this browser for the next time I comment."])]),
       alert, h("p", {}, [submit])]);
     var respond = h("div", { id: "respond" }, [h("h3", { id: "reply-title" }, [title, " ", cancel]), form]);
     var section = h("section", { class: "c", "aria-label": "Comments" }, [heading, status, list, more, respond]);
-    root.append(h("style", {}, [CSS.replace(/DARK/g, DARK)]), section);
+    var css = CSS.replace(/DARK/g, DARK), sheet;
+    // Not an inline <style>, so a host page's strict style-src CSP needs no 'unsafe-inline'.
+    try { (sheet = new CSSStyleSheet()).replaceSync(css); root.adoptedStyleSheets = [sheet]; } catch (e) { root.append(h("style", {}, [css])); }
+    root.append(section);
 
     function when(iso) {
       var date = new Date(iso);
@@ -287,24 +305,23 @@
 
     function say(message) { alert.textContent = message; }
 
-    function payload(v) {
-      var title = document.title.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").trim().slice(0, 300);
-      var url = location.href.split("#")[0];
+    function payload(v, token) {
       return {
         body: v.comment, name: v.author, email: v.email, website: v.url, parent_id: parent,
-        article_title: title || undefined,
-        article_url: /^https?:/.test(url) && url.length <= 2000 ? url : undefined,
-        form_token: formToken || undefined,  // when the form was shown: bots post at once
+        article_title: articleTitle(), article_url: articleUrl(), hp: hp.value,
+        form_token: token || undefined,
         commenter_key: commenterKey || undefined  // proves a returning author (see the README)
       };
     }
 
-    // A signed "form shown at" time; without it a comment is only ever held, never refused.
-    var formToken = null;
+    // A one-use token for this showing of the form on this article: fetched when it is shown (a
+    // restored draft with it) and after each accepted comment. Without one a comment is only held.
+    var formToken;
     function freshFormToken() {
-      api("/form-token").then(function (r) { if (r.status === 200) formToken = r.body.form_token; }, function () {});
+      formToken = api("/form-token?article=" + encodeURIComponent(ARTICLE)).then(function (r) {
+        return r.status === 200 ? r.body.form_token : null;
+      }, function () { return null; });
     }
-    freshFormToken();
 
     function remember(v, key) {
       if (key) commenterKey = key;
@@ -358,8 +375,10 @@
       if (showErrors(validate(v))) return;
       busy = true;
       submit.setAttribute("aria-disabled", "true");
-      api("/articles/" + encodeURIComponent(ARTICLE) + "/comments", {
-        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload(v))
+      formToken.then(function (token) {  // posting a restored draft at once waits for its token
+        return api("/articles/" + encodeURIComponent(ARTICLE) + "/comments", {
+          method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload(v, token))
+        });
       }).then(function (r) {
         if (r.status === 201 || r.status === 202) accepted(r, v);
         else refused(r);
@@ -378,6 +397,7 @@
     }
     var draft = load(session, draftKey);
     if (draft) fields.comment.control.value = draft.text || "";
+    freshFormToken();  // shown now, with any draft
     status.textContent = notice || "Loading comments…";
     loadPage().then(function () {
       var was = draft && draft.parent && nodes[draft.parent];
