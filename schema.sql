@@ -12,6 +12,7 @@ CREATE TABLE articles (
 	premoderation VARCHAR(16),
 	version BIGINT NOT NULL,
 	created_at DATETIME NOT NULL,
+	opened_at DATETIME,
 	PRIMARY KEY (id)
 );
 
@@ -25,6 +26,14 @@ CREATE TABLE blocks (
 	CONSTRAINT blocks_kind_valid CHECK (kind IN ('ip', 'email')),
 	CONSTRAINT blocks_unique UNIQUE (kind, value)
 );
+
+CREATE TABLE form_token_uses (
+	nonce VARCHAR(32) NOT NULL,
+	expires_at DATETIME NOT NULL,
+	PRIMARY KEY (nonce)
+);
+
+CREATE INDEX form_token_uses_by_expiry ON form_token_uses (expires_at);
 
 CREATE TABLE moderators (
 	id INTEGER NOT NULL,
@@ -104,7 +113,6 @@ CREATE TABLE comments (
 	created_at DATETIME NOT NULL,
 	updated_at DATETIME NOT NULL,
 	CONSTRAINT comments_status_valid CHECK (status IN ('pending', 'approved', 'rejected', 'spam')),
-	CONSTRAINT comments_no_duplicates UNIQUE (article_id, email_digest, body_digest),
 	FOREIGN KEY(article_id) REFERENCES articles (id) ON DELETE CASCADE,
 	FOREIGN KEY(parent_id) REFERENCES comments (id) ON DELETE SET NULL
 );
@@ -116,6 +124,8 @@ CREATE INDEX comments_by_time ON comments (status, created_at);
 CREATE INDEX comments_public ON comments (article_id, status, id);
 
 CREATE INDEX comments_queue ON comments (status, id);
+
+CREATE INDEX comments_same_body ON comments (article_id, body_digest);
 
 CREATE TABLE moderator_sessions (
 	id VARCHAR(64) NOT NULL,
@@ -138,6 +148,7 @@ CREATE TABLE articles (
 	premoderation VARCHAR(16),
 	version BIGINT NOT NULL,
 	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	opened_at TIMESTAMP WITH TIME ZONE,
 	PRIMARY KEY (id)
 );
 
@@ -151,6 +162,14 @@ CREATE TABLE blocks (
 	CONSTRAINT blocks_kind_valid CHECK (kind IN ('ip', 'email')),
 	CONSTRAINT blocks_unique UNIQUE (kind, value)
 );
+
+CREATE TABLE form_token_uses (
+	nonce VARCHAR(32) NOT NULL,
+	expires_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	PRIMARY KEY (nonce)
+);
+
+CREATE INDEX form_token_uses_by_expiry ON form_token_uses (expires_at);
 
 CREATE TABLE moderators (
 	id SERIAL NOT NULL,
@@ -231,7 +250,6 @@ CREATE TABLE comments (
 	updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
 	PRIMARY KEY (id),
 	CONSTRAINT comments_status_valid CHECK (status IN ('pending', 'approved', 'rejected', 'spam')),
-	CONSTRAINT comments_no_duplicates UNIQUE (article_id, email_digest, body_digest),
 	FOREIGN KEY(article_id) REFERENCES articles (id) ON DELETE CASCADE,
 	FOREIGN KEY(parent_id) REFERENCES comments (id) ON DELETE SET NULL
 );
@@ -243,6 +261,8 @@ CREATE INDEX comments_by_time ON comments (status, created_at);
 CREATE INDEX comments_public ON comments (article_id, status, id);
 
 CREATE INDEX comments_queue ON comments (status, id);
+
+CREATE INDEX comments_same_body ON comments (article_id, body_digest);
 
 CREATE TABLE moderator_sessions (
 	id VARCHAR(64) NOT NULL,

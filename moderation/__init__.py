@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import api, cli, cli_rules, cors, database, errors, fastpath, pages, queue, ratelimit
 from .errors import make_request_id
@@ -23,8 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     cors.init_app(app)
     app.register_blueprint(pages.bp)
-    limiter = ratelimit.init_app(app, database.engine_of(app))
-    ratelimit.limit_submissions(app, limiter)
+    ratelimit.init_app(app, database.engine_of(app))
     # Every POST needs a CSRF token except the token API (no cookies) and the public form.
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)
@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     cli_rules.init_app(app)
     app.before_request(_assign_request_id)
+    app.before_request(_refuse_long_chunked_body)
     app.after_request(_common_headers)
     app.wsgi_app = fastpath.Revalidation(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
@@ -40,6 +41,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _assign_request_id() -> None:
     g.request_id = make_request_id(request.headers.get("X-Request-ID"))
+
+
+def _refuse_long_chunked_body() -> None:
+    """413 for a chunked body over the limit (Werkzeug would cut it short without a word)."""
+    limit = request.max_content_length
+    if limit is None or request.content_length is not None or "chunked" not in request.headers.get(
+            "Transfer-Encoding", "").lower():
+        return
+    request.max_content_length = limit + 1  # read one byte past the limit to see whether there is more
+    if len(request.get_data(cache=True)) > limit:
+        raise RequestEntityTooLarge()
 
 
 def _common_headers(response: Response) -> Response:

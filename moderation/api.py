@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from . import store
@@ -21,6 +21,7 @@ from .errors import ApiError, NotFound, ValidationFailed
 from .intake import accept, check_article_id, vault
 from .models import Status
 from .openapi import document
+from .pagecache import PageCache
 from .serializers import moderator_comment, public_comment
 from .submissions import MAX_ID
 
@@ -43,6 +44,17 @@ class InvalidCursor(ApiError):
 def now() -> datetime:
     """The current time, UTC."""
     return datetime.now(timezone.utc)
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where a document nested too deeply to parse is invalid JSON, not a crash."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse JSON; ValueError (so a 400) for nesting deeper than the parser's recursion limit."""
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON document is nested too deeply") from None
 
 
 def _json_object() -> dict[str, Any]:
@@ -98,8 +110,11 @@ def submit_comment(article_id: str) -> tuple[dict[str, Any], int]:
 
 @bp.get("/form-token")
 def form_token() -> tuple[dict[str, Any], int, dict[str, str]]:
-    """A signed timestamp for a form being shown now (bots that post at once are spam)."""
-    token = issue_form_token(current_app.config["SECRET_KEY"], now())
+    """A one-use token for a form shown now on one article (bots that post at once are held)."""
+    article_id = request.args.get("article")
+    if not article_id:
+        raise ValidationFailed({"article": "give the id of the article the form is for"})
+    token = issue_form_token(current_app.config["SECRET_KEY"], now(), check_article_id(article_id))
     body = {"form_token": token, "min_seconds": current_app.config["MIN_FORM_SECONDS"]}
     return body, 200, {"Cache-Control": "no-store"}
 
@@ -109,17 +124,18 @@ def list_comments(article_id: str) -> Response:
     """Approved comments, oldest first, with ETag revalidation."""
     check_article_id(article_id)
     limit, after = _limit(), _after(f"article:{article_id}")
-    etag = str(store.article_version(article_id) or 0)
+    version, etag = store.public_version(article_id)
     headers = {"Cache-Control": "public, no-cache", "ETag": f'"{etag}"'}
     if request.if_none_match.contains_weak(etag):
         return Response(status=304, headers=headers)
-    body = current_app.extensions["moderation.pages"](article_id, etag, limit, after)
+    body = current_app.extensions["moderation.pages"].get_or_render(
+        (article_id, version, limit, after), lambda: _render_page(article_id, version, limit, after))
     return Response(body, mimetype="application/json", headers=headers)
 
 
-def _render_page(article_id: str, etag: str, limit: int, after: int) -> bytes:
-    """The encoded public page; cached by etag, so any change to the article misses."""
-    count, rows = store.public_page(article_id, limit, after) if etag != "0" else (0, [])
+def _render_page(article_id: str, version: int, limit: int, after: int) -> bytes:
+    """The encoded public page of one version of an article."""
+    count, rows = store.public_page(article_id, limit, after) if version else (0, [])
     rows, next_cursor = _page(list(rows), limit, f"article:{article_id}")
     page = {"article_id": article_id, "count": count,
             "comments": [public_comment(row) for row in rows], "next": next_cursor}
@@ -156,7 +172,7 @@ def moderate_comment(comment_id: str) -> dict[str, Any]:
     if not comment_id.isascii() or not comment_id.isdigit() or int(comment_id) > MAX_ID:
         raise NotFound(f"There is no comment {comment_id}.")
     action = _json_object().get("action")
-    if action not in ACTIONS:
+    if not isinstance(action, str) or action not in ACTIONS:
         raise ValidationFailed({"action": "must be one of " + ", ".join(ACTIONS)})
     status = store.moderate(int(comment_id), ACTIONS[action], g.moderator, "api", now())
     return {"id": int(comment_id), "status": str(status)}
@@ -170,7 +186,8 @@ def openapi() -> Response:
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and this app's own cache of rendered public pages."""
-    # Per worker; keyed by the article's version, so a change anywhere is a miss here too.
-    app.extensions["moderation.pages"] = lru_cache(maxsize=512)(_render_page)
+    # Per worker, keyed by the article's version (a change anywhere is a miss), bounded in bytes.
+    app.extensions["moderation.pages"] = PageCache(app.config["PAGE_CACHE_BYTES"])
+    app.json = JSONProvider(app)
     store.init_app(app)
     app.register_blueprint(bp)

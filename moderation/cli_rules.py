@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 import click
@@ -10,7 +11,9 @@ from flask.cli import AppGroup, with_appcontext
 
 from . import rules_store
 from .errors import NotFound
-from .rules_input import BLOCK_KINDS, DEFAULT, PREMODERATION_CHOICES, parse_note, parse_words
+from .rules_input import (
+    BLOCK_KINDS, DEFAULT, PREMODERATION_CHOICES, parse_article_url, parse_note, parse_title, parse_words,
+)
 from .rules_input import LISTS as LIST_NAMES  # click.Choice below takes the name LISTS
 
 LISTS = click.Choice(LIST_NAMES)
@@ -52,10 +55,10 @@ def words_remove(kind: str, words: tuple[str, ...]) -> None:
     click.echo(f"Removed {rules_store.remove_words(kind, words, _now())} word(s) from the {kind} list.")
 
 
-def block_value(kind: str, value: str) -> str:
-    """What a block stores: a normalized network, or the keyed digest of an email."""
+def block_values(kind: str, value: str) -> tuple[str, ...]:
+    """What a block stores: a normalized network, or the keyed digests of an email (current key first)."""
     try:
-        return rules_store.block_value(kind, value)
+        return rules_store.block_values(kind, value)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="VALUE") from None
 
@@ -73,7 +76,7 @@ def blocks_list() -> None:
 @click.option("--note", help="Why, for the other moderators.")
 def blocks_add(kind: str, value: str, note: str | None) -> None:
     """Block an IP address or CIDR range, or an email address."""
-    stored = block_value(kind, value)
+    stored = block_values(kind, value)[0]
     try:
         note = parse_note(note)
     except ValueError as error:
@@ -87,7 +90,7 @@ def blocks_add(kind: str, value: str, note: str | None) -> None:
 @click.argument("value")
 def blocks_remove(kind: str, value: str) -> None:
     """Lift a block."""
-    removed = rules_store.remove_block(kind, block_value(kind, value), _now())
+    removed = rules_store.remove_block(kind, block_values(kind, value), _now())
     click.echo("Block lifted." if removed else "There was no such block.")
 
 
@@ -96,17 +99,35 @@ def blocks_remove(kind: str, value: str) -> None:
 @click.option("--close/--reopen", default=None, help="Close or reopen the article to new comments.")
 @click.option("--premoderation", type=click.Choice(PREMODERATION_CHOICES),
               help="This article's own pre-moderation; `default` follows MODERATION_PREMODERATION.")
+@click.option("--title", help="The title moderators see; an empty string clears it.")
+@click.option("--url", help="The article's address (http:// or https://); an empty string clears it.")
 @with_appcontext
-def article(article_id: str, close: bool | None, premoderation: str | None) -> None:
-    """Close or reopen ARTICLE_ID, or set its pre-moderation."""
+def article(article_id: str, close: bool | None, premoderation: str | None, title: str | None,
+            url: str | None) -> None:
+    """Close or reopen ARTICLE_ID, set its pre-moderation, or its title and URL."""
+    # Every value is checked before anything changes: a refused --url leaves --close undone too.
+    checked = {option: _checked(option, check, value) for option, check, value
+               in (("--title", parse_title, title), ("--url", parse_article_url, url)) if value is not None}
     try:
         if close is not None:
             rules_store.set_closed(article_id, close, _now())
         if premoderation is not None:
             rules_store.set_premoderation(article_id, None if premoderation == DEFAULT else premoderation, _now())
+        if checked:
+            current = rules_store.article(article_id)
+            rules_store.set_details(article_id, checked.get("--title", current.title),
+                                    checked.get("--url", current.url), _now())
     except NotFound as error:
         raise click.UsageError(error.message) from None
     click.echo(f"Article {article_id!r} updated.")
+
+
+def _checked(option: str, check: Callable[[str], str | None], value: str) -> str | None:
+    """A typed value as `check` accepts it; a usage error naming the option when it does not."""
+    try:
+        return check(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint=option) from None
 
 
 @click.command("purge")

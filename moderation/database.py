@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event, insert, select
+from sqlalchemy import Engine, create_engine, event, insert, make_url, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,11 +27,22 @@ SQLITE_PRAGMAS = (
 )
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine for a database URL, with SQLite made durable and concurrent."""
+POOL_TIMEOUT = 10  # seconds a request waits for a free connection before its 503
+
+
+def make_engine(url: str, pool_size: int = 20) -> Engine:
+    """Create the engine for a database URL, with SQLite made durable and concurrent.
+
+    pool_size is the most connections this process opens; a request that finds none free
+    within POOL_TIMEOUT raises sqlalchemy.exc.TimeoutError, which the error handler answers 503.
+    """
+    pool = {"pool_size": min(5, pool_size), "max_overflow": pool_size - min(5, pool_size),
+            "pool_timeout": POOL_TIMEOUT}
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_size=5, max_overflow=10, pool_recycle=1800)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        return create_engine(url, pool_recycle=1800, **pool)
+    in_memory = make_url(url).database in (None, "", ":memory:")  # one connection per thread, no pool
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                           **({} if in_memory else pool))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -121,7 +132,7 @@ class HotQuery:
 
 def init_app(app: Flask) -> None:
     """Create the engine and session factory, and close the session after each request."""
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], app.config["DATABASE_POOL_SIZE"])
     app.extensions["moderation.engine"] = engine
     app.extensions["moderation.sessions"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
@@ -144,9 +155,21 @@ def session() -> Session:
     return g.db_session
 
 
+def release_reads() -> None:
+    """Hand the request's read connection back to the pool (what it loaded stays readable).
+
+    Called before a request writes, so that a request holds at most one pooled connection
+    at a time: however many threads share the pool, none waits for a second connection
+    while holding its first, and the next read sees what was just written.
+    """
+    if "db_session" in g:
+        g.db_session.close()
+
+
 @contextmanager
 def writing() -> Iterator[Session]:
     """A write transaction on its own session: committed on success, rolled back on error."""
+    release_reads()
     with current_app.extensions["moderation.sessions"]() as write_session, write_session.begin():
         write_session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         yield write_session

@@ -11,6 +11,7 @@ import re
 import uuid
 from typing import Any
 
+import sqlalchemy.exc
 from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -113,6 +114,20 @@ def _from_http(exception: HTTPException) -> Response:
     return response
 
 
+class Unavailable(ApiError):
+    status, code = 503, "unavailable"
+    message = "The service is busy; please try again in a moment."
+
+
+def _busy(exception: Exception) -> Response:
+    """Every database connection is in use (or the database is away or locked): 503, try again shortly."""
+    if isinstance(exception, sqlalchemy.exc.OperationalError) and not (
+            exception.connection_invalidated or "database is locked" in str(exception.orig)):
+        return _unexpected(exception)  # a real fault (a missing table, say), not a busy database
+    log.warning("database unavailable [request %s]: %s", g.get("request_id", "-"), type(exception).__name__)
+    return respond(Unavailable(headers={"Retry-After": "2"}))
+
+
 def _unexpected(exception: Exception) -> Response:
     request_id = g.get("request_id", "-")
     log.exception("unexpected error [request %s] on %s %s", request_id, request.method, request.path)
@@ -124,4 +139,6 @@ def register(app: Flask) -> None:
     """Install the handlers so no error escapes as a bare 500 page or a traceback."""
     app.register_error_handler(ApiError, respond)
     app.register_error_handler(HTTPException, _from_http)
+    app.register_error_handler(sqlalchemy.exc.TimeoutError, _busy)
+    app.register_error_handler(sqlalchemy.exc.OperationalError, _busy)
     app.register_error_handler(Exception, _unexpected)

@@ -51,10 +51,9 @@ class Revalidation:
         if match is None or not FIRST_PAGE.fullmatch(environ.get("QUERY_STRING", "")):
             return None
         try:
-            row = self.app.extensions["moderation.article_version"].first(article_id=match[1])
+            _version, etag = self.app.extensions["moderation.versions"].current(match[1])
         except Exception:  # noqa: BLE001 -- Flask's path will answer, and log, properly
             return None
-        etag = str(row[0] if row else 0)
         if not parse_etags(environ["HTTP_IF_NONE_MATCH"]).contains_weak(etag):
             return None
         headers = [("Cache-Control", CACHE_CONTROL), ("ETag", f'"{etag}"'), ("Vary", "Origin")]

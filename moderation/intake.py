@@ -1,24 +1,32 @@
-"""Turns a submission into a stored comment: validate → gather signals → decide → store.
+"""Turns a submission into a stored comment: cheap checks → count → decide → store.
 
 Both ways in — the JSON API and the plain HTML form — call `accept`, so a comment is
-checked, rendered, decided and kept the same way whichever door it came through.
+checked, rendered, decided and kept the same way whichever door it came through. What
+can refuse a submission cheaply (its fields, a closed article, a bad parent, a proven
+duplicate) runs first; only then is it counted against the client's limit and given the
+costly work (sanitizing, word lists, the paid external check).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, request
 
-from . import antibot, policy, sanitize, spamcheck, store
-from .errors import ApiError, CommentsClosed, Duplicate
+from . import antibot, policy, ratelimit, sanitize, spamcheck, store
+from .errors import ApiError, CommentsClosed, Duplicate, ValidationFailed
 from .models import Comment, Status
+from .origins import origin_of
 from .privacy import EmailVault
+from .rules import Rules
 from .rules_store import current_rules
 from .submissions import Submission, is_article_id, parse_submission
+
+# How long the same text from the same client address counts as a resubmission (409).
+DUPLICATE_WINDOW = timedelta(minutes=10)
 
 
 class InvalidArticleId(ApiError):
@@ -53,48 +61,76 @@ def accept(article_id: str, data: Mapping[str, object], ip: str | None, now: dat
     submission = parse_submission(data)
     supplied_key = antibot.commenter_key_from(data.get("commenter_key"))
     key = supplied_key or antibot.new_commenter_key()
-    digest = vault().digest(submission.email)
+    author = store.Author(vault().digests(submission.email), supplied_key and antibot.commenter_key_hash(key), ip)
+    body_digest = hashlib.sha256(submission.body.encode()).hexdigest()
+    context = store.submission_context(article_id, submission.parent_id, body_digest, author, now - DUPLICATE_WINDOW)
+    _refuse_early(context, now)
+    ratelimit.spend_submission(ip)
     html = sanitize.render(submission.body)
-    context = store.submission_context(article_id, digest, supplied_key and antibot.commenter_key_hash(key))
-    config = current_app.config
-    if policy.comments_closed(context.closed, context.first_comment_at, now, config["CLOSE_AFTER_DAYS"]):
-        raise CommentsClosed()
-    form_token, form_age = antibot.read_form_token(config["SECRET_KEY"], data.get("form_token"), now)
-    signals = policy.Signals(submission, html, ip, digest, context.returning_author, form_token, form_age)
-    decision = _decide(signals, context.premoderation, user_agent)
+    token = antibot.read_form_token(current_app.config["SECRET_KEY"], data.get("form_token"), now, article_id)
+    rules, settings = current_rules(), _policy_config(context.premoderation)
+    signals = policy.Signals(submission, html, ip, author.email_digests, context.returning_avatar is not None,
+                             token.state, token.age_seconds)
+    signals = _ask_external(signals, rules, settings, user_agent)
+    decision = policy.decide(signals, rules, settings)
+    key_hash = antibot.commenter_key_hash(key)
     sealed, key_id = vault().seal(submission.email)
     comment = Comment(
         article_id=article_id, parent_id=submission.parent_id, status=decision.status, reason=decision.reason,
-        author_name=submission.name, author_website=submission.website,
-        email_sealed=sealed, email_key_id=key_id, email_digest=digest, avatar=vault().avatar(submission.email),
-        body_text=submission.body, body_html=html,
-        body_digest=hashlib.sha256(submission.body.encode()).hexdigest(),
-        ip=ip, commenter_key_hash=antibot.commenter_key_hash(key), created_at=now, updated_at=now,
+        author_name=submission.name, author_website=submission.website, email_sealed=sealed, email_key_id=key_id,
+        email_digest=author.email_digests[0],
+        avatar=context.returning_avatar or vault().avatar(submission.email, key_hash),
+        body_text=submission.body, body_html=html, body_digest=body_digest,
+        ip=ip, commenter_key_hash=key_hash, created_at=now, updated_at=now,
     )
-    return Accepted(_store(comment, submission), key)
+    new = store.NewComment(comment, author, now - DUPLICATE_WINDOW, _article_details(submission, decision),
+                           token.nonce, now + timedelta(seconds=antibot.FORM_TOKEN_MAX_AGE))
+    return Accepted(_store(new, lambda: policy.decide(replace(signals, form_token=policy.FormToken.REUSED),
+                                                      rules, settings)), key)
 
 
-def _decide(signals: policy.Signals, article_premoderation: str | None, user_agent: str) -> policy.Decision:
-    """Local rules first; the external check only for what they would not call spam."""
+def _refuse_early(context: store.SubmissionContext, now: datetime) -> None:
+    """The refusals that cost one read: a closed article, a parent that is not public, a proven duplicate."""
+    if policy.comments_closed(context.closed, context.opened_at, now, current_app.config["CLOSE_AFTER_DAYS"]):
+        raise CommentsClosed()
+    if not context.parent_ok:
+        raise ValidationFailed({"parent_id": "must be the id of an approved comment on this article"})
+    if context.duplicate:
+        raise Duplicate()
+
+
+def _policy_config(article_premoderation: str | None) -> policy.PolicyConfig:
     config = current_app.config
-    settings = policy.PolicyConfig(
-        premoderation=policy.Premoderation(article_premoderation or config["PREMODERATION"]),
-        link_limit=config["LINK_LIMIT"], min_form_seconds=config["MIN_FORM_SECONDS"])
-    rules = current_rules()
-    decision = policy.decide(signals, rules, settings)
-    if decision.status == Status.SPAM or not config["SPAM_CHECK_URL"]:
-        return decision
+    return policy.PolicyConfig(premoderation=policy.Premoderation(article_premoderation or config["PREMODERATION"]),
+                               link_limit=config["LINK_LIMIT"], min_form_seconds=config["MIN_FORM_SECONDS"])
+
+
+def _ask_external(signals: policy.Signals, rules: Rules, settings: policy.PolicyConfig,
+                  user_agent: str) -> policy.Signals:
+    """The signals with the external verdict added: asked only about what local rules would not call spam."""
+    config = current_app.config
+    if not config["SPAM_CHECK_URL"] or policy.decide(signals, rules, settings).status == Status.SPAM:
+        return signals
     verdict = spamcheck.check(config["SPAM_CHECK_URL"], config["SPAM_CHECK_TIMEOUT"], signals.submission,
                               signals.ip, user_agent, site=signals.submission.article_url or "")
-    return policy.decide(replace(signals, external=verdict), rules, settings)
+    return replace(signals, external=verdict)
 
 
-def _store(comment: Comment, submission: Submission) -> Comment:
+def _article_details(submission: Submission, decision: policy.Decision) -> tuple[str | None, str | None] | None:
+    """The article's title and URL from a submission that may set them: not spam, its URL on a site we serve."""
+    own = origin_of(request.host_url) if request else None
+    allowed = {origin_of(origin) for origin in current_app.config["ALLOWED_ORIGINS"]} | {own}
+    url = submission.article_url
+    if decision.status == Status.SPAM or url is None or origin_of(url) not in allowed - {None}:
+        return None
+    return submission.article_title, url
+
+
+def _store(new: store.NewComment, without_token: Callable[[], policy.Decision]) -> Comment:
+    """Store the comment; if its form token had already served another, decide again without it."""
     try:
-        return store.add_comment(comment, submission.article_title, submission.article_url)
-    except Duplicate:
-        if not submission.honeypot:
-            raise
-        # A bot learns nothing: its resubmission is "accepted" like the first one.
-        comment.id = store.existing_duplicate(comment.article_id, comment.email_digest, comment.body_digest)
-        return comment
+        return store.add_comment(new)
+    except store.FormTokenReused:
+        again, comment = without_token(), new.comment
+        comment.status, comment.reason = again.status, again.reason
+        return store.add_comment(replace(new, form_nonce=None))

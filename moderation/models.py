@@ -76,10 +76,13 @@ class Article(Base):
     closed: Mapped[bool] = mapped_column(default=False)
     # None: the site-wide MODERATION_PREMODERATION applies.
     premoderation: Mapped[str | None] = mapped_column(String(16))
-    # Starts at the creation time in milliseconds and is bumped in the same transaction
-    # as any change to the approved set: the public ETag, unique even across databases.
-    version: Mapped[int] = mapped_column(BigInteger)
+    # Bumped in the same transaction as any change to the approved set; the public ETag is a
+    # keyed digest of (id, version), so it says nothing about when or how often.
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When its first comment was approved: the "close after N days" clock starts here, so
+    # submissions nobody approved (spam, a bot's) cannot close an article early.
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Comment(Base):
@@ -88,8 +91,9 @@ class Comment(Base):
     __tablename__ = "comments"
     __table_args__ = (
         CheckConstraint(f"status IN ({STORED_STATUSES})", name="comments_status_valid"),
-        # The same body from the same author on the same article is a duplicate.
-        UniqueConstraint("article_id", "email_digest", "body_digest", name="comments_no_duplicates"),
+        # Finds a resubmission of the same text; whether it is the same author is proven by the
+        # commenter key or the client address, never by the email (which would be an oracle).
+        Index("comments_same_body", "article_id", "body_digest"),
         Index("comments_public", "article_id", "status", "id"),
         Index("comments_queue", "status", "id"),
         Index("comments_author", "email_digest", "status", "commenter_key_hash"),
@@ -209,6 +213,16 @@ class Block(Base):
     value: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FormTokenUse(Base):
+    """A form token's nonce, once a submission has used it: one token serves one comment."""
+
+    __tablename__ = "form_token_uses"
+    __table_args__ = (Index("form_token_uses_by_expiry", "expires_at"),)
+
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class RulesVersion(Base):

@@ -15,6 +15,7 @@ from enum import StrEnum
 from .models import Status
 from .rules import Rules
 from .submissions import Submission
+from .textfold import visible_text
 
 LINK = re.compile(r"<a\s[^>]*\bhref=", re.IGNORECASE)
 
@@ -31,8 +32,9 @@ class FormToken(StrEnum):
     """What the signed form timestamp said, if the client sent one."""
 
     MISSING = "missing"
-    INVALID = "invalid"
+    INVALID = "invalid"  # forged, stale, or for another article
     VALID = "valid"
+    REUSED = "reused"  # valid, but it already served another submission
 
 
 class Verdict(StrEnum):
@@ -51,7 +53,7 @@ class Signals:
     submission: Submission
     html: str
     ip: str | None
-    email_digest: str
+    email_digests: tuple[str, ...]  # under the current secret key, then each retired one
     returning_author: bool = False
     form_token: FormToken = FormToken.MISSING
     form_age_seconds: float | None = None
@@ -95,14 +97,11 @@ def _spam(signals: Signals, rules: Rules, config: PolicyConfig) -> Decision | No
     network = rules.blocked_network(signals.ip)
     if network is not None:
         return spam(f"blocked address {network}")
-    if signals.email_digest in rules.blocked_email_digests:
+    if not rules.blocked_email_digests.isdisjoint(signals.email_digests):
         return spam("blocked email address")
     word = rules.spam_words.first_match(*_fields(signals))
     if word is not None:
         return spam(f"blocked word '{word}'")
-    age = signals.form_age_seconds
-    if signals.form_token == FormToken.VALID and age is not None and age < config.min_form_seconds:
-        return spam(f"sent {max(age, 0):.1f} s after the form was shown")
     if signals.external == Verdict.SPAM:
         return spam("the external spam check says so")
     return None
@@ -117,8 +116,14 @@ def _hold(signals: Signals, rules: Rules, config: PolicyConfig) -> Decision | No
         return held(f"word '{word}'")
     if signals.external == Verdict.ERROR:
         return held("the external spam check did not answer")
+    # Timing is a weak signal (a reader may restore a draft and send at once): it holds, never bins.
+    age = signals.form_age_seconds
+    if signals.form_token == FormToken.VALID and age is not None and age < config.min_form_seconds:
+        return held(f"sent {max(age, 0):.1f} s after the form was shown")
     if signals.form_token == FormToken.INVALID:
         return held("the form token is not valid")
+    if signals.form_token == FormToken.REUSED:
+        return held("the form token was already used")
     return None
 
 
@@ -135,8 +140,9 @@ def _premoderation(signals: Signals, config: PolicyConfig) -> Decision:
 
 
 def _fields(signals: Signals) -> tuple[str | None, ...]:
+    """What word lists look at: the comment as readers will see it, and the author's fields."""
     submission = signals.submission
-    return (submission.body, submission.name, submission.email, submission.website, signals.ip)
+    return (visible_text(signals.html), submission.name, submission.email, submission.website, signals.ip)
 
 
 def link_count(html: str) -> int:

@@ -152,4 +152,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(login.bp)
     app.register_blueprint(bp)
     app.register_blueprint(rules_pages.bp)
-    login.limit_log_ins(app, app.extensions["moderation.limiter"])
+    login.limit_log_ins(app, app.extensions["moderation.counters"])

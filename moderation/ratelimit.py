@@ -1,41 +1,40 @@
-"""Per-client submission limits with Flask-Limiter, shared by every worker and instance.
+"""Per-client limits on `limits` counters, shared by every worker and instance.
 
 Counters live in the database by default (a `limits` storage backed by our engine, so
 gunicorn's workers and every instance on the same database share them), or in Redis
 when MODERATION_RATELIMIT_STORAGE names one. Clients are keyed by address: IPv4-mapped
 IPv6 counts as IPv4, and IPv6 by its /64, which one subscriber usually holds whole.
+Submissions are counted by `spend_submission`, which the intake calls once a submission
+has passed the cheap checks and before any costly work: an invalid field costs nothing,
+everything past that counts.
 """
 
 from __future__ import annotations
 
-import functools
 import ipaddress
+import math
 import random
 import time
-from collections.abc import Callable, Iterable
-from functools import partial
-from typing import Any
 
-from flask import Flask, current_app, request
-from flask_limiter import Limiter
-from limits.storage import Storage
+from flask import Flask, current_app
+from limits import parse_many
+from limits.storage import Storage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import Engine, case, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .database import dialect_insert
+from .database import dialect_insert, release_reads
+from .errors import ApiError
 from .models import RateCounter
-
-SUBMISSION_ENDPOINTS = ("api.submit_comment", "pages.submit_form")
-INVALID_STATUSES = frozenset({400, 413, 415, 422})
 
 
 def client_key(address: str | None) -> str:
     """The rate-limit key of a client address: IPv4, or an IPv6 /64."""
     try:
         ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return address or "unknown"
+    except ValueError:  # no address, or a proxy passing on garbage: one bucket for them all
+        return "unknown"
     if ip.version == 6:
         if ip.ipv4_mapped:
             return str(ip.ipv4_mapped)
@@ -112,55 +111,20 @@ class DatabaseStorage(Storage):
             connection.execute(delete(RateCounter).where(RateCounter.key == key))
 
 
-def init_app(app: Flask, engine: Engine) -> Limiter:
-    """Trust the configured proxies, and limit submissions per client."""
+def init_app(app: Flask, engine: Engine) -> Storage:
+    """Trust the configured proxies, and open the counters every per-client limit shares."""
     if app.config["TRUSTED_PROXIES"]:
         # The nearest proxy also says whether the client used https (for Secure cookies).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)  # type: ignore[method-assign]
-    storage = app.config["RATELIMIT_STORAGE"]
-    limiter = Limiter(
-        key_func=lambda: client_key(request.remote_addr),
-        app=app,
-        storage_uri=storage or "moderation-database://",
-        storage_options={} if storage else {"engine": engine},
-        strategy="fixed-window",
-        headers_enabled=True,
-        key_prefix="moderation",
-    )
-    app.extensions["moderation.limiter"] = limiter
-    _scope_hooks(app, limiter)
-    return limiter
+    uri = app.config["RATELIMIT_STORAGE"]
+    storage = storage_from_string(uri) if uri else DatabaseStorage(engine=engine)
+    app.extensions["moderation.counters"] = storage
+    return storage
 
 
-def limit_views(app: Flask, decorator: Callable[[Any], Any], endpoints: Iterable[str]) -> None:
-    """Put a Flask-Limiter limit on these views, and note them as limited."""
-    for endpoint in endpoints:
-        app.view_functions[endpoint] = decorator(app.view_functions[endpoint])
-        app.extensions["moderation.limited"].add(endpoint)
-
-
-def _scope_hooks(app: Flask, limiter: Limiter) -> None:
-    """Run Flask-Limiter's per-request hooks only for views that have a limit.
-
-    It registers them for every request, where they cost ~50 µs: a sixth of a cached
-    GET of the public list, which no limit applies to (bench/results/api.md).
-    """
-    limited: set[str] = app.extensions.setdefault("moderation.limited", set())
-
-    def scoped(hook: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(hook)
-        def run(*args: Any) -> Any:
-            if request.endpoint in limited:
-                return hook(*args)
-            return args[0] if args else None  # after_request hands the response on
-
-        return run
-
-    def belongs(hook: Any) -> bool:
-        return getattr(hook, "__self__", None) is limiter or (isinstance(hook, partial) and limiter in hook.args)
-
-    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
-        hooks[None] = [scoped(hook) if belongs(hook) else hook for hook in hooks.get(None, [])]
+def counters() -> Storage:
+    """The current app's rate-limit counters (the database's, or Redis)."""
+    return current_app.extensions["moderation.counters"]
 
 
 def submission_limits(rate: str, flood_seconds: int) -> str:
@@ -170,16 +134,28 @@ def submission_limits(rate: str, flood_seconds: int) -> str:
     return f"{rate};1/{flood_seconds}seconds" if flood_seconds else rate
 
 
-def limit_submissions(app: Flask, limiter: Limiter) -> None:
-    """Put the shared per-client limit on every submission endpoint.
+class RateLimited(ApiError):
+    status, code = 429, "rate_limited"
+    message = "Too many submissions from your address; please wait and try again."
 
-    Submissions refused as invalid do not count, so a reader who fixes a field error
-    and sends again is not told to wait; everything else (duplicates included) does.
+
+def spend(limits_text: str, scope: str, key: str) -> None:
+    """Count one request against each limit, or raise RateLimited (429, Retry-After).
+
+    Each hit increments first and then compares, in one step of the storage (an upsert
+    returning the count, or Redis INCR), so simultaneous requests cannot all slip past.
     """
-    shared = limiter.shared_limit(
-        lambda: submission_limits(current_app.config["RATELIMIT"], current_app.config["FLOOD_SECONDS"]),
-        scope="submissions",
-        exempt_when=lambda: not current_app.config["RATELIMIT"],
-        deduct_when=lambda response: response.status_code not in INVALID_STATUSES,
-    )
-    limit_views(app, shared, [endpoint for endpoint in SUBMISSION_ENDPOINTS if endpoint in app.view_functions])
+    if not limits_text:
+        return
+    release_reads()  # the counter is a write on a connection of its own (or Redis)
+    strategy = FixedWindowRateLimiter(counters())
+    for item in parse_many(limits_text):
+        if not strategy.hit(item, scope, key):
+            wait = strategy.get_window_stats(item, scope, key).reset_time - time.time()
+            raise RateLimited(headers={"Retry-After": str(max(1, math.ceil(wait)))})
+
+
+def spend_submission(address: str | None) -> None:
+    """Count a submission that passed the cheap checks against its client's limits."""
+    config = current_app.config
+    spend(submission_limits(config["RATELIMIT"], config["FLOOD_SECONDS"]), "submissions", client_key(address))

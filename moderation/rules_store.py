@@ -19,7 +19,9 @@ from .database import contains_pattern, session, writing
 from .errors import NotFound
 from .models import Article, Block, Comment, Moderator, RulesVersion, Status, WordEntry
 from .rules import Rules, anonymize_ip, compile_rules
-from .rules_input import block_detail, parse_block, premoderation_detail, words_detail
+from .rules_input import (
+    ArticleDetails, block_detail, details_detail, parse_block, premoderation_detail, words_detail,
+)
 from .store import audit_entry
 
 
@@ -104,9 +106,15 @@ def block_value(kind: str, text: str) -> str:
 
     ValueError (saying why) when the text is no address, range or email.
     """
+    return block_values(kind, text)[0]
+
+
+def block_values(kind: str, text: str) -> tuple[str, ...]:
+    """Every value a block of what was typed may be stored under: an email's digest under the
+    current secret key and under each retired one (blocks made before a rotation still count)."""
     target = parse_block(kind, text)
     # The vault lives on the app (intake.vault); importing intake here would be circular.
-    return target if kind == "ip" else current_app.extensions["moderation.vault"].digest(target)
+    return (target,) if kind == "ip" else current_app.extensions["moderation.vault"].digests(target)
 
 
 def add_block(kind: str, value: str, note: str | None, now: datetime, by: Moderator | None = None,
@@ -122,16 +130,15 @@ def add_block(kind: str, value: str, note: str | None, now: datetime, by: Modera
     return True
 
 
-def remove_block(kind: str, value: str, now: datetime, by: Moderator | None = None) -> bool:
-    """Lift a block; False when there was none."""
+def remove_block(kind: str, values: Iterable[str], now: datetime, by: Moderator | None = None) -> bool:
+    """Lift the block stored under any of values (see block_values); False when there was none."""
     with writing() as db:
         _bump(db)
-        block = db.scalars(select(Block).where(Block.kind == kind, Block.value == value)).first()
-        if block is None:
-            return False
-        db.delete(block)
-        _audit(db, by, "unblocked", now, block_detail(kind, value, block.note))
-    return True
+        found = db.scalars(select(Block).where(Block.kind == kind, Block.value.in_(list(values)))).all()
+        for block in found:
+            db.delete(block)
+            _audit(db, by, "unblocked", now, block_detail(kind, block.value, block.note))
+    return bool(found)
 
 
 def set_premoderation(article_id: str, premoderation: str | None, now: datetime, by: Moderator | None = None) -> bool:
@@ -145,6 +152,29 @@ def set_premoderation(article_id: str, premoderation: str | None, now: datetime,
         _audit(db, by, "premoderation", now, premoderation_detail(premoderation, article.premoderation),
                article_id=article_id)
         article.premoderation = premoderation
+    return True
+
+
+def article(article_id: str) -> Article:
+    """The article with this id; NotFound when there is none."""
+    found = session().get(Article, article_id)
+    if found is None:
+        raise NotFound(f"There is no article {article_id!r}.")
+    return found
+
+
+def set_details(article_id: str, title: str | None, url: str | None, now: datetime,
+                by: Moderator | None = None) -> bool:
+    """Set the title and URL moderators see for an article (None clears), audited; False when already so."""
+    with writing() as db:
+        found = db.get(Article, article_id, with_for_update=True)
+        if found is None:
+            raise NotFound(f"There is no article {article_id!r}.")
+        new, old = ArticleDetails(title, url), ArticleDetails(found.title, found.url)
+        if new == old:
+            return False
+        _audit(db, by, "article_details", now, details_detail(new, old), article_id=article_id)
+        found.title, found.url = title, url
     return True
 
 

@@ -34,13 +34,16 @@ def public_comment(comment: Any) -> dict[str, Any]:
 
 
 def moderator_comment(comment: Comment, vault: EmailVault) -> dict[str, Any]:
-    """A comment as moderators see it: the public fields plus the private ones."""
+    """A comment as moderators see it: the public fields plus the private ones.
+
+    `email` is null when the key that sealed it is no longer configured.
+    """
     return {
         **public_comment(comment),
         "status": comment.status,
         "reason": comment.reason,
         "article_id": comment.article_id,
-        "email": vault.open(comment.email_sealed, comment.email_key_id),
+        "email": vault.open_or_none(comment.email_sealed, comment.email_key_id),
         "ip": comment.ip,
         "body": comment.body_text,
         "updated_at": timestamp(comment.updated_at),

@@ -123,9 +123,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", "", "SQLAlchemy URL of the database. Default: a SQLite file "
             "`moderation.sqlite3` in the instance folder. PostgreSQL: `postgresql+psycopg://user@host/db`."),
     Setting("SECRET_KEY", "", "Signs sessions and tokens and derives the keys that encrypt and digest "
-            "emails. Generated and kept in `instance/secret_key` (mode 0600) when unset."),
+            "emails. Required when the database is not SQLite (every instance must share it); on SQLite "
+            "generated and kept in `instance/secret_key` (mode 0600) when unset."),
     Setting("OLD_SECRET_KEYS", "", "Comma-separated retired secret keys, still used to decrypt emails "
             "stored under them, so the secret key can rotate.", _keys),
+    Setting("DATABASE_POOL_SIZE", 20, "Most database connections one worker process opens; a request "
+            "holds one at a time. With more gunicorn `--threads` than this, requests queue for a connection, "
+            "and one that finds none free within 10 s gets `503` with `Retry-After`.", _positive_int),
+    Setting("PAGE_CACHE_BYTES", 8 * 1024 * 1024, "Memory each worker process may spend keeping rendered "
+            "public pages of comments (least recently used dropped first). `0` keeps none.", _non_negative_int),
     Setting("ALLOWED_ORIGINS", "", "Comma-separated origins (`https://blog.example`) allowed to call the "
             "public API from a browser and to be redirected to after the plain form.", _origins),
     Setting("RATELIMIT", "5/minute", "Submissions allowed per client address, like `5/minute` "
@@ -145,9 +151,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LINK_LIMIT", 2, "Hold a comment with this many links or more (as WordPress). `0` turns it off.",
             _non_negative_int),
     Setting("MIN_FORM_SECONDS", 3, "A comment sent sooner than this after its form was shown (signed "
-            "form token) is spam.", _seconds),
+            "form token) is held for a moderator (never marked spam: timing alone proves nothing).", _seconds),
     Setting("CLOSE_AFTER_DAYS", 0, "Close articles to new comments this many days after their first "
-            "comment. `0`: never.", _non_negative_int),
+            "approved comment. `0`: never.", _non_negative_int),
     Setting("SPAM_CHECK_URL", "", "An Akismet-style `comment-check` URL to ask about each comment that "
             "would not already be spam. Off when empty. Emails are never sent to it.", _http_url),
     Setting("SPAM_CHECK_TIMEOUT", 2, "Seconds to wait for the spam check; when it fails or times out "
@@ -158,8 +164,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("IP_RETENTION_DAYS", 30, "`flask --app app purge` cuts IP addresses older than this down to "
             "their network (/24 for IPv4, /48 for IPv6).", _non_negative_int),
     # The moderators' web queue (/moderate/).
-    Setting("LOGIN_RATELIMIT", "5/minute;20/hour", "Failed moderator log-ins allowed per client address "
-            "and, separately, per moderator name, like `5/minute;20/hour`. `0` turns the limit off.", _rate),
+    Setting("LOGIN_RATELIMIT", "5/minute;20/hour", "Unsuccessful moderator log-ins allowed per client "
+            "address, like `5/minute;20/hour`; the same limit per name binds only addresses with recent failures, "
+            "and each (name, address) waits 1, 2, 4 … s after repeated failures. `0` turns all of it off.", _rate),
     Setting("SESSION_IDLE_MINUTES", 120, "A moderator's session ends after this many minutes without a "
             "request.", _positive_int),
     Setting("SESSION_MAX_HOURS", 12, "A moderator's session ends this many hours after log-in, however "
@@ -183,6 +190,10 @@ def load_settings(app: Flask, overrides: dict[str, Any] | None = None) -> None:
             app.config[setting.name] = setting.coerce(app.config[setting.name])
         except SettingsError as error:
             raise SettingsError(f"MODERATION_{setting.name}: {error}") from None
+    url = app.config["DATABASE_URL"]
+    if not app.config["SECRET_KEY"] and url and not url.startswith("sqlite"):
+        raise SettingsError("MODERATION_SECRET_KEY must be set when the database is not SQLite: every "
+                            "instance sharing the database needs the same key (a generated one would differ)")
     if not app.config["DATABASE_URL"]:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "moderation.sqlite3")

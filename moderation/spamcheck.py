@@ -2,7 +2,8 @@
 
 Off unless MODERATION_SPAM_CHECK_URL is set. The answer "true" means spam and "false"
 means not; anything else, an error or a timeout is Verdict.ERROR, and the policy then
-holds the comment. The commenter's email is never sent.
+holds the comment. The commenter's email is never sent, and the URL (which carries the
+site's API key, in Akismet's host name or elsewhere) is never written to the log.
 """
 
 from __future__ import annotations
@@ -32,9 +33,17 @@ def check(url: str, timeout: float, submission: Submission, ip: str | None, user
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 -- operator's URL
             answer = response.read(64).decode("ascii", "replace").strip().lower()
     except (OSError, urllib.error.URLError, ValueError) as error:
-        log.warning("spam check at %s failed: %s", url, error)
+        log.warning("spam check failed: %s", _describe(error))
         return Verdict.ERROR
     if answer in ("true", "false"):
         return Verdict.SPAM if answer == "true" else Verdict.HAM
-    log.warning("spam check at %s answered %r", url, answer)
+    log.warning("spam check answered %r", answer)
     return Verdict.ERROR
+
+
+def _describe(error: Exception) -> str:
+    """What went wrong, without the URL: an HTTP status, or the kind of network error."""
+    if isinstance(error, urllib.error.HTTPError):
+        return f"HTTP {error.code}"
+    reason = getattr(error, "reason", error)
+    return type(reason).__name__ if not isinstance(reason, str) else "network error"

@@ -2,41 +2,70 @@
 
 Reads use the app context's session; every write runs in its own transaction from
 `database.writing()`. Any change to an article's approved set bumps its `version`
-in the same transaction, which is what the public ETag is made of.
+in the same transaction, which the opaque public ETag is made of.
 """
 
 from __future__ import annotations
 
+import hashlib
+import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import Row, bindparam, delete, func, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, Row, and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from .database import HotQuery, dialect_insert, engine_of, session, writing
 from .errors import Duplicate, NotFound, ValidationFailed
-from .models import ApiToken, Article, AuditEntry, Comment, Moderator, Status
+from .models import ApiToken, Article, AuditEntry, Comment, FormTokenUse, Moderator, Status
 
-PUBLIC_COLUMNS = (Comment.id, Comment.parent_id, Comment.author_name, Comment.author_website,
-                  Comment.avatar, Comment.body_html, Comment.created_at)
+FORM_TOKEN_KEEP = timedelta(days=1)  # a used nonce is kept this long past its token's expiry
+
+PUBLIC_COLUMNS = (Comment.id, Comment.author_name, Comment.author_website, Comment.avatar, Comment.body_html,
+                  Comment.created_at)
+# A reply keeps its parent in public only while the parent is approved itself.
+PARENT = aliased(Comment)
+PUBLIC_PARENT = case((PARENT.status == Status.APPROVED, Comment.parent_id), else_=None).label("parent_id")
+
+ARTICLE_VERSION = select(Article.version, Article.opened_at).where(Article.id == bindparam("article_id"))
 
 
-ARTICLE_VERSION = select(Article.version).where(Article.id == bindparam("article_id"))
+class PublicVersions:
+    """An article's version and the opaque ETag made of it, in one primary-key lookup.
+
+    The ETag is a keyed digest of (article, version, when its first comment was approved):
+    it changes with the approved set, says nothing about when or how often, is the same for
+    every article with nothing public (nothing to tell apart), and differs between two
+    databases that happen to reach the same version (a copy from the old one is never 304).
+    """
+
+    def __init__(self, engine: Engine, secret_key: str) -> None:
+        self._query = HotQuery(engine, ARTICLE_VERSION)
+        self._key = hashlib.blake2b(secret_key.encode(), digest_size=32, person=b"public etag").digest()
+
+    @property
+    def executions(self) -> int:
+        """How many lookups ran (for tests that count queries)."""
+        return self._query.executions
+
+    def current(self, article_id: str) -> tuple[int, str]:
+        """The article's version (0 until a comment is approved) and its ETag."""
+        version, opened_at = self._query.first(article_id=article_id) or (0, None)
+        text = f"{article_id}\0{version}\0{opened_at or ''}"
+        return version, hashlib.blake2b(text.encode(), key=self._key, digest_size=12).hexdigest()
 
 
 def init_app(app: Flask) -> None:
-    """Prepare the hot-path query of this app's engine."""
-    app.extensions["moderation.article_version"] = HotQuery(engine_of(app), ARTICLE_VERSION)
+    """Prepare the hot-path lookup of this app's engine."""
+    app.extensions["moderation.versions"] = PublicVersions(engine_of(app), app.config["SECRET_KEY"])
 
 
-def article_version(article_id: str) -> int | None:
-    """The article's ETag version (None for an article nobody has commented on): one lookup."""
-    row = current_app.extensions["moderation.article_version"].first(article_id=article_id)
-    return row[0] if row else None
+def public_version(article_id: str) -> tuple[int, str]:
+    """The article's version and public ETag: one lookup."""
+    return current_app.extensions["moderation.versions"].current(article_id)
 
 
 def public_page(article_id: str, limit: int, after_id: int) -> tuple[int, Sequence[Row[Any]]]:
@@ -45,7 +74,8 @@ def public_page(article_id: str, limit: int, after_id: int) -> tuple[int, Sequen
     One query: the count is a window over all the article's approved comments, taken
     before the cursor narrows them (the extra row says there is a next page).
     """
-    approved = (select(*PUBLIC_COLUMNS, func.count().over().label("total"))
+    approved = (select(*PUBLIC_COLUMNS, PUBLIC_PARENT, func.count().over().label("total"))
+                .outerjoin(PARENT, PARENT.id == Comment.parent_id)
                 .where(Comment.article_id == article_id, Comment.status == Status.APPROVED)
                 .subquery())
     query = select(approved).where(approved.c.id > after_id).order_by(approved.c.id).limit(limit + 1)
@@ -69,73 +99,119 @@ def approved_counts(article_ids: Iterable[str]) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
+class Author:
+    """Who a submission proves it comes from, for duplicate and returning-author checks."""
+
+    email_digests: tuple[str, ...]  # under the current secret key, then each retired one
+    key_hash: str | None  # of the commenter key the submission carried, if it carried one
+    ip: str | None
+
+
+@dataclass(frozen=True)
 class SubmissionContext:
-    """What the policy needs from storage about an article and an author."""
+    """What the policy needs from storage about an article, a parent and an author."""
 
     closed: bool
-    first_comment_at: datetime | None
+    opened_at: datetime | None
     premoderation: str | None
-    returning_author: bool
+    parent_ok: bool
+    duplicate: bool
+    returning_avatar: str | None  # the avatar of the author's approved comment, when proven
 
 
-def submission_context(article_id: str, email_digest: str, key_hash: str | None) -> SubmissionContext:
-    """The article's state, and whether this author (proven by key) has an approved comment."""
-    article = session().execute(select(Article.closed, Article.created_at, Article.premoderation)
-                                .where(Article.id == article_id)).first()
-    returning = key_hash is not None and session().scalar(select(Comment.id).where(
-        Comment.email_digest == email_digest, Comment.status == Status.APPROVED,
-        Comment.commenter_key_hash == key_hash).limit(1)) is not None
-    if article is None:
-        return SubmissionContext(False, None, None, returning)
-    return SubmissionContext(article.closed, article.created_at, article.premoderation, returning)
+def submission_context(article_id: str, parent_id: int | None, body_digest: str, author: Author,
+                       duplicate_since: datetime) -> SubmissionContext:
+    """Read, before any costly work, whether a submission would be refused and who sent it."""
+    db = session()
+    article = db.execute(select(Article.closed, Article.opened_at, Article.premoderation)
+                         .where(Article.id == article_id)).first()
+    returning = author.key_hash and db.scalar(select(Comment.avatar).where(
+        Comment.email_digest.in_(author.email_digests), Comment.status == Status.APPROVED,
+        Comment.commenter_key_hash == author.key_hash).limit(1))
+    return SubmissionContext(
+        closed=bool(article and article.closed), opened_at=article.opened_at if article else None,
+        premoderation=article.premoderation if article else None,
+        parent_ok=parent_id is None or _parent_ok(db, article_id, parent_id),
+        duplicate=_duplicate(db, article_id, body_digest, author, duplicate_since) is not None,
+        returning_avatar=returning or None)
 
 
-def add_comment(comment: Comment, title: str | None, url: str | None) -> Comment:
-    """Store a new comment, creating its article; refuse bad parents and duplicates."""
-    try:
-        with writing() as db:
-            # Readers racing to post an article's first comments must all create it, or find it.
-            db.execute(dialect_insert(db.get_bind().dialect.name, Article)
-                       .values(id=comment.article_id, title=title, url=url, closed=False,
-                               version=int(comment.created_at.timestamp() * 1000),
-                               created_at=comment.created_at)
-                       .on_conflict_do_nothing(index_elements=[Article.id]))
-            changes: dict[str, Any] = {"title": title} if title else {}
-            changes |= {"url": url} if url else {}
-            if comment.status == Status.APPROVED:
-                changes["version"] = Article.version + 1
-            if changes:
-                db.execute(update(Article).where(Article.id == comment.article_id).values(**changes))
-            if comment.parent_id is not None:
-                _check_parent(db, comment)
-            db.add(comment)
-            db.flush()
-    except IntegrityError as error:
-        if _is_duplicate(error):
-            raise Duplicate() from None
-        raise
+def _parent_ok(db: Session, article_id: str, parent_id: int) -> bool:
+    parent = db.execute(select(Comment.article_id, Comment.status).where(Comment.id == parent_id)).first()
+    return parent is not None and parent.article_id == article_id and parent.status == Status.APPROVED
+
+
+def _duplicate(db: Session, article_id: str, body_digest: str, author: Author, since: datetime) -> int | None:
+    """A comment with the same text on the article from an author proven the same (key, or address lately)."""
+    proofs = [and_(Comment.ip == author.ip, Comment.created_at >= since)] if author.ip else []
+    if author.key_hash:
+        proofs.append(Comment.commenter_key_hash == author.key_hash)
+    if not proofs:
+        return None
+    return db.scalar(select(Comment.id).where(Comment.article_id == article_id, Comment.body_digest == body_digest,
+                                              or_(*proofs)).limit(1))
+
+
+class FormTokenReused(Exception):
+    """The submission's form token already served another comment."""
+
+
+@dataclass(frozen=True)
+class NewComment:
+    """A comment to store, with what its transaction also records."""
+
+    comment: Comment
+    author: Author
+    duplicate_since: datetime
+    details: tuple[str | None, str | None] | None = None  # the article's (title, url), if this may set them
+    form_nonce: str | None = None
+    form_nonce_expires: datetime | None = None
+
+
+def add_comment(new: NewComment) -> Comment:
+    """Store a new comment, creating its article; refuse bad parents, proven duplicates, used tokens."""
+    comment = new.comment
+    with writing() as db:
+        # Readers racing to post an article's first comments must all create it, or find it.
+        db.execute(dialect_insert(db.get_bind().dialect.name, Article)
+                   .values(id=comment.article_id, closed=False, version=0, created_at=comment.created_at)
+                   .on_conflict_do_nothing(index_elements=[Article.id]))
+        # Lock the article: its submissions queue here, so the duplicate check below cannot race.
+        db.execute(select(Article.id).where(Article.id == comment.article_id).with_for_update())
+        if new.form_nonce is not None:
+            _claim(db, new.form_nonce, new.form_nonce_expires or comment.created_at)
+        if comment.parent_id is not None and not _parent_ok(db, comment.article_id, comment.parent_id):
+            raise ValidationFailed({"parent_id": "must be the id of an approved comment on this article"})
+        if _duplicate(db, comment.article_id, comment.body_digest, new.author, new.duplicate_since) is not None:
+            raise Duplicate()
+        changes: dict[str, Any] = {}
+        if new.details is not None:  # set once, then only moderators change them
+            changes |= {"title": func.coalesce(Article.title, new.details[0]),
+                        "url": func.coalesce(Article.url, new.details[1])}
+        if comment.status == Status.APPROVED:
+            changes |= _approval_changes(comment.created_at)
+        if changes:
+            db.execute(update(Article).where(Article.id == comment.article_id).values(**changes))
+        db.add(comment)
+        db.flush()
     return comment
 
 
-def _is_duplicate(error: IntegrityError) -> bool:
-    """True when the violated constraint is the one that forbids duplicate comments."""
-    diagnostics = getattr(error.orig, "diag", None)
-    if diagnostics is not None:  # PostgreSQL names the constraint
-        return diagnostics.constraint_name == "comments_no_duplicates"
-    return "comments.article_id, comments.email_digest, comments.body_digest" in str(error.orig)
+def _claim(db: Session, nonce: str, expires_at: datetime) -> None:
+    """Record a form token's nonce as used, or raise FormTokenReused; forget long-expired ones now and then."""
+    claimed = db.scalar(dialect_insert(db.get_bind().dialect.name, FormTokenUse)
+                        .values(nonce=nonce, expires_at=expires_at)
+                        .on_conflict_do_nothing(index_elements=[FormTokenUse.nonce])
+                        .returning(FormTokenUse.nonce))
+    if claimed is None:
+        raise FormTokenReused()
+    if random.random() < 0.01:
+        db.execute(delete(FormTokenUse).where(FormTokenUse.expires_at < expires_at - FORM_TOKEN_KEEP))
 
 
-def _check_parent(db: Session, comment: Comment) -> None:
-    parent = db.execute(select(Comment.article_id, Comment.status).where(Comment.id == comment.parent_id)).first()
-    if parent is None or parent.article_id != comment.article_id or parent.status != Status.APPROVED:
-        raise ValidationFailed({"parent_id": "must be the id of an approved comment on this article"})
-
-
-def existing_duplicate(article_id: str, email_digest: str, body_digest: str) -> int | None:
-    """The id of the comment that a resubmission duplicates, if any."""
-    return session().execute(select(Comment.id).where(
-        Comment.article_id == article_id, Comment.email_digest == email_digest,
-        Comment.body_digest == body_digest)).scalar()
+def _approval_changes(now: datetime) -> dict[str, Any]:
+    """What approving a comment changes on its article: a new public version; the clock's start."""
+    return {"version": Article.version + 1, "opened_at": func.coalesce(Article.opened_at, now)}
 
 
 def queue_page(status: Status, limit: int, after_id: int) -> Sequence[Comment]:
@@ -156,7 +232,9 @@ def moderate(comment_id: int, new_status: Status, moderator: Moderator, via: str
             db.delete(comment)
         else:
             comment.status, comment.updated_at = new_status, now
-        if was_public or new_status == Status.APPROVED:
+        if new_status == Status.APPROVED:
+            db.execute(update(Article).where(Article.id == comment.article_id).values(**_approval_changes(now)))
+        elif was_public:
             db.execute(update(Article).where(Article.id == comment.article_id)
                        .values(version=Article.version + 1))
         db.add(audit_entry(moderator, str(new_status), now, via, comment_id=comment_id,

@@ -122,6 +122,8 @@ def _title(value: object) -> str | None:
     title = _check_length(_text(value, required=False), TITLE_MAX)
     if any(unicodedata.category(char) == "Cc" for char in title):
         raise ValueError("must not contain control characters")
+    if any(char in BIDI_OVERRIDES for char in title):  # they could reorder a moderator's page
+        raise ValueError("must not contain bidirectional override characters")
     return title or None
 
 

@@ -68,7 +68,8 @@ def test_duplicate(client) -> None:  # type: ignore[no-untyped-def]
     assert submit(client, body="Same words").status_code == 202
     response = submit(client, body="  Same words ", email="ANN@example.org")
     assert (response.status_code, response.json["error"]) == (409, "duplicate")
-    assert submit(client, body="Same words", email="bob@example.org").status_code == 202
+    elsewhere = {"environ_base": {"REMOTE_ADDR": "198.51.100.7"}}
+    assert client.post("/api/v1/articles/12345/comments", json=comment(body="Same words"), **elsewhere).status_code == 202
     assert submit(client, "other", body="Same words").status_code == 202
 
 
@@ -76,10 +77,12 @@ def test_honeypot_gets_the_same_answer_and_is_stored_as_spam(client, token) -> N
     response = submit(client, hp="http://buy.example")
     assert response.status_code == 202
     assert response.json["status"] == "pending"
-    assert submit(client, hp="http://buy.example").status_code == 202  # even when repeated
+    assert submit(client, hp="http://buy.example").status_code == 409  # a resubmission, as from anyone
+    again = submit(client, hp="http://buy.example", body="Another pitch")
+    assert again.status_code == 202 and again.json["id"] > response.json["id"]  # a fresh id, never an old one
     spam = client.get("/api/v1/moderation/queue?status=spam", headers=bearer(token)).json["comments"]
     pending = client.get("/api/v1/moderation/queue", headers=bearer(token)).json["comments"]
-    assert [c["id"] for c in spam] == [response.json["id"]]
+    assert [c["id"] for c in spam] == [response.json["id"], again.json["id"]]
     assert pending == []
 
 
@@ -184,7 +187,7 @@ def test_a_get_takes_at_most_two_queries(app, client, token) -> None:  # type: i
     statements: list[str] = []
     event.listen(app.extensions["moderation.engine"], "before_cursor_execute",
                  lambda *args: args[2].startswith("BEGIN") or statements.append(args[2]))
-    hot = app.extensions["moderation.article_version"]
+    hot = app.extensions["moderation.versions"]
 
     def queries() -> int:
         return len(statements) + hot.executions
@@ -303,8 +306,9 @@ def test_health_when_the_database_is_gone(tmp_path) -> None:  # type: ignore[no-
 
 
 def test_avatars(client, token) -> None:  # type: ignore[no-untyped-def]
-    approved(client, token)
-    approved(client, token, body="same person", email="ANN@example.org")
+    key = submit(client).json["commenter_key"]
+    assert moderate(client, token, 1, "approve").status_code == 200
+    approved(client, token, body="same person", email="ANN@example.org", commenter_key=key)
     approved(client, token, body="someone else", email="bob@example.org")
     avatars = [c["author"]["avatar"] for c in client.get("/api/v1/articles/12345/comments").json["comments"]]
     assert avatars[0] == avatars[1] != avatars[2]

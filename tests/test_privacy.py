@@ -46,8 +46,21 @@ def test_digests_are_keyed_and_separate() -> None:
     assert vault.digest("Ann@Example.org") == vault.digest("ann@example.org")
     assert vault.digest("ann@example.org") != other.digest("ann@example.org")
     assert vault.digest("ann@example.org") != hashlib.sha256(b"ann@example.org").hexdigest()
-    assert vault.avatar("ann@example.org") not in vault.digest("ann@example.org")
-    assert len(vault.avatar("ann@example.org")) == 16
+    assert vault.avatar("ann@example.org", "key-hash") not in vault.digest("ann@example.org")
+    assert len(vault.avatar("ann@example.org", "key-hash")) == 16
+
+
+def test_an_avatar_needs_the_email_and_the_authors_key() -> None:
+    vault = EmailVault("secret one")
+    assert vault.avatar("Ann@Example.org", "ann's key") == vault.avatar("ann@example.org", "ann's key")
+    assert vault.avatar("ann@example.org", "a stranger's key") != vault.avatar("ann@example.org", "ann's key")
+
+
+def test_digests_under_retired_keys_are_still_looked_up() -> None:
+    old, rotated = EmailVault("old secret"), EmailVault("new secret", old_secret_keys=("old secret",))
+    assert rotated.digests("ann@example.org") == (EmailVault("new secret").digest("ann@example.org"),
+                                                   old.digest("ann@example.org"))
+    assert rotated.digest("ann@example.org") == rotated.digests("ann@example.org")[0]
 
 
 def forbidden_strings(email: str) -> set[str]:

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-ARTICLE = {"article_title": "Why we moved our blog to plain HTML", "article_url": "https://blog.example/plain-html"}
+# On the service's own origin (the test client's), so the submission may set the article's title.
+ARTICLE = {"article_title": "Why we moved our blog to plain HTML", "article_url": "http://localhost/plain-html"}
 COMMENTS = [
     ("Priya Raman", "priya@example.org", "priya.example", "Great write-up. How did you handle the RSS feed?"),
     ("Tom Becker", "tom@example.net", "", "I tried this last year and went back. The build step was the pain."),

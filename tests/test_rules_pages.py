@@ -101,7 +101,7 @@ def seeded(app: Any, mod_client: Any) -> tuple[Any, ...]:
     """One hold word and one block in place, added through the page, and comment 1 on article 12345."""
     assert post(mod_client, "/moderate/rules/words", {"list": "hold", "words": "kept"}).status_code == 303
     assert post(mod_client, "/moderate/rules/blocks", {"value": "198.51.100.0/24"}).status_code == 303
-    assert submit(mod_client, article_title="Seeded").status_code == 202
+    assert submit(mod_client, article_title="Seeded", article_url="http://localhost/seeded").status_code == 202
     return snapshot(app)
 
 
@@ -401,9 +401,10 @@ def test_set_an_articles_premoderation(app, mod_client, moderator, seeded, choic
     assert response.status_code == 303 and response.headers["Location"] == "/moderate/articles"
     assert premoderation_of(app) == stored
     assert premoderation_select(mod_client).find("option[@selected]").get("value") == choice
-    token = mod_client.get("/api/v1/form-token").json["form_token"]
+    token = mod_client.get("/api/v1/form-token?article=12345").json["form_token"]
     sent = submit(mod_client, body="A new thought", email="new@example.org", form_token=token)
     assert reason_of(mod_client, moderator, sent.json["id"]) == outcome
+    token = mod_client.get("/api/v1/form-token?article=other-article").json["form_token"]
     other = submit(mod_client, "other-article", body="Elsewhere", email="new@example.org", form_token=token)
     assert reason_of(mod_client, moderator, other.json["id"]) == ("pending", "held: every comment is moderated")
     changed = audit(app)[seeded[-1]:]
@@ -530,8 +531,9 @@ def test_words_and_notes_show_up_escaped_on_every_moderator_page(app, mod_client
                        ("/moderate/rules/blocks", {"value": "203.0.113.0/24", "note": HOSTILE_NOTE}),
                        ("/moderate/rules/blocks", {"value": "bad@example.org", "note": HOSTILE_TYPED})]:
         assert post(mod_client, path, form).status_code == 303
-    spam = submit(mod_client, body=f"Look: {HOSTILE_SPAM_WORD}", article_title=HOSTILE_NOTE).json["id"]
-    held = submit(mod_client, body="<script>alert(1)</script>", name=HOSTILE_AUTHOR).json["id"]
+    spam = submit(mod_client, body=f"Look: {HOSTILE_SPAM_WORD}").json["id"]
+    held = submit(mod_client, body="<script>alert(1)</script>", name=HOSTILE_AUTHOR, article_title=HOSTILE_NOTE,
+                  article_url="http://localhost/hostile").json["id"]
     assert queue_post(mod_client, f"/moderate/comments/{held}/block/email").status_code == 303
     reason = reason_of(mod_client, moderator, held)[1]
     assert reason.startswith("held: word '")
