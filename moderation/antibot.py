@@ -47,7 +47,7 @@ def read_form_token(secret: str, token: object, now: datetime, article_id: str) 
     """Whether a form token is missing, invalid (forged, stale, or for another article) or valid."""
     if token in (None, ""):
         return FormTokenReading(FormToken.MISSING)
-    if not isinstance(token, str) or len(token) > 400:
+    if not isinstance(token, str) or len(token) > 400 or not token.isascii():
         return FormTokenReading(FormToken.INVALID)
     try:
         payload = _serializer(secret).loads(token)

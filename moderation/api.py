@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.routing import PathConverter
 
 from . import store
 from .antibot import issue_form_token
@@ -44,6 +45,12 @@ class InvalidCursor(ApiError):
 def now() -> datetime:
     """The current time, UTC."""
     return datetime.now(timezone.utc)
+
+
+class ArticleIdConverter(PathConverter):
+    """Any text up to /comments, line breaks included, so the view can answer invalid_article_id."""
+
+    regex = r"[^/][\s\S]*?"
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -98,7 +105,7 @@ def _page(rows: list[Any], limit: int, scope: str) -> tuple[list[Any], str | Non
     return rows[:limit], _cursors().dumps([scope, rows[limit - 1].id])
 
 
-@bp.post("/articles/<path:article_id>/comments")
+@bp.post("/articles/<article_id:article_id>/comments")
 def submit_comment(article_id: str) -> tuple[dict[str, Any], int]:
     """Accept a comment; 202 when it waits for a moderator, 201 when approved at once."""
     accepted = accept(article_id, _json_object(), request.remote_addr, now(), request.user_agent.string)
@@ -119,7 +126,7 @@ def form_token() -> tuple[dict[str, Any], int, dict[str, str]]:
     return body, 200, {"Cache-Control": "no-store"}
 
 
-@bp.get("/articles/<path:article_id>/comments")
+@bp.get("/articles/<article_id:article_id>/comments")
 def list_comments(article_id: str) -> Response:
     """Approved comments, oldest first, with ETag revalidation."""
     check_article_id(article_id)
@@ -189,5 +196,6 @@ def init_app(app: Flask) -> None:
     # Per worker, keyed by the article's version (a change anywhere is a miss), bounded in bytes.
     app.extensions["moderation.pages"] = PageCache(app.config["PAGE_CACHE_BYTES"])
     app.json = JSONProvider(app)
+    app.url_map.converters["article_id"] = ArticleIdConverter
     store.init_app(app)
     app.register_blueprint(bp)

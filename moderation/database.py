@@ -7,7 +7,7 @@ queue on the busy timeout instead of failing. PostgreSQL needs none of this.
 
 from __future__ import annotations
 
-import threading
+import collections
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -62,23 +62,27 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
 
 
 class HotQuery:
-    """One read on the hottest path, run on a DB-API connection kept per thread.
+    """One read on the hottest path, run straight on a few DB-API connections of its own.
 
     The public list answers most requests with a single primary-key lookup; through
     the ORM session and the pool that lookup costs ~0.5 ms, straight on a driver
-    connection ~10 µs. The connection is in autocommit mode, so it holds no snapshot
-    between requests; it is opened lazily in each thread (so after gunicorn forks) and
-    closed with the engine.
+    connection ~10 µs. The connections are in autocommit mode, so they hold no snapshot
+    between requests. A request takes an idle one (or opens one, lazily, so after gunicorn
+    forks) and gives it back; at most KEEP_IDLE stay open, however many threads come and
+    go (a thread-per-request server would otherwise leave one behind per request). They
+    are closed with the engine.
     """
+
+    KEEP_IDLE = 8
 
     def __init__(self, engine: Engine, statement: Any) -> None:
         self._engine = engine
         self._compiled = statement.compile(dialect=engine.dialect)
         self._sql = str(self._compiled)
-        self._local = threading.local()
-        self._open: set[Any] = set()
-        self._lock = threading.Lock()
+        self._idle: collections.deque[Any] = collections.deque()  # append and pop are atomic
+        self._closed = False
         self.executions = 0  # for tests that count what a request asks of the database
+        self.opened = 0  # and how many connections it ever opened
         event.listen(engine, "engine_disposed", lambda _engine: self.close())
 
     def first(self, **values: Any) -> Any:
@@ -87,47 +91,50 @@ class HotQuery:
         if self._compiled.positional:
             params = tuple(params[name] for name in self._compiled.positiontup)
         for attempt in (1, 2):  # a connection the server dropped gets one fresh retry
-            connection = self._connection()
+            connection = self._checkout()
             try:
                 cursor = connection.cursor()
                 cursor.execute(self._sql, params)
                 row = cursor.fetchone()
                 cursor.close()
             except Exception:
-                self._discard(connection)
+                connection.close()
                 if attempt == 2:
                     raise
                 continue
+            self._checkin(connection)
             self.executions += 1
             return row
         return None
 
-    def _connection(self) -> Any:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = self._engine.raw_connection()
-            driver = connection.driver_connection
-            connection.detach()  # ours now, not the pool's: close() really closes it
-            if self._engine.dialect.name == "postgresql":
-                driver.rollback()
-                driver.autocommit = True
-            self._local.connection = connection
-            with self._lock:
-                self._open.add(connection)
+    def _checkout(self) -> Any:
+        try:
+            return self._idle.pop()
+        except IndexError:
+            pass
+        connection = self._engine.raw_connection()
+        self.opened += 1
+        driver = connection.driver_connection
+        connection.detach()  # ours now, not the pool's: close() really closes it
+        if self._engine.dialect.name == "postgresql":
+            driver.rollback()
+            driver.autocommit = True
         return connection
 
-    def _discard(self, connection: Any) -> None:
-        self._local.connection = None
-        with self._lock:
-            self._open.discard(connection)
-        connection.close()
+    def _checkin(self, connection: Any) -> None:
+        if self._closed or len(self._idle) >= self.KEEP_IDLE:
+            connection.close()
+        else:
+            self._idle.append(connection)
 
     def close(self) -> None:
-        """Close every thread's connection (the engine is being disposed)."""
-        with self._lock:
-            connections, self._open = self._open, set()
-        for connection in connections:
-            connection.close()
+        """Close every idle connection (the engine is being disposed); later ones close on return."""
+        self._closed = True
+        while self._idle:
+            try:
+                self._idle.pop().close()
+            except IndexError:
+                break
 
 
 def init_app(app: Flask) -> None:

@@ -114,6 +114,11 @@ def _from_http(exception: HTTPException) -> Response:
     return response
 
 
+# What a driver says when the database is busy or cannot take another connection right now.
+BUSY_SIGNS = ("database is locked", "too many clients", "connection failed", "could not connect",
+              "Connection refused", "the database system is starting up", "the database system is shutting down")
+
+
 class Unavailable(ApiError):
     status, code = 503, "unavailable"
     message = "The service is busy; please try again in a moment."
@@ -122,7 +127,7 @@ class Unavailable(ApiError):
 def _busy(exception: Exception) -> Response:
     """Every database connection is in use (or the database is away or locked): 503, try again shortly."""
     if isinstance(exception, sqlalchemy.exc.OperationalError) and not (
-            exception.connection_invalidated or "database is locked" in str(exception.orig)):
+            exception.connection_invalidated or any(sign in str(exception.orig) for sign in BUSY_SIGNS)):
         return _unexpected(exception)  # a real fault (a missing table, say), not a busy database
     log.warning("database unavailable [request %s]: %s", g.get("request_id", "-"), type(exception).__name__)
     return respond(Unavailable(headers={"Retry-After": "2"}))

@@ -51,6 +51,11 @@ class PublicVersions:
         """How many lookups ran (for tests that count queries)."""
         return self._query.executions
 
+    @property
+    def opened(self) -> int:
+        """How many connections the lookups ever opened (for tests that count them)."""
+        return self._query.opened
+
     def current(self, article_id: str) -> tuple[int, str]:
         """The article's version (0 until a comment is approved) and its ETag."""
         version, opened_at = self._query.first(article_id=article_id) or (0, None)
@@ -172,12 +177,14 @@ def add_comment(new: NewComment) -> Comment:
     """Store a new comment, creating its article; refuse bad parents, proven duplicates, used tokens."""
     comment = new.comment
     with writing() as db:
+        dialect = db.get_bind().dialect.name
         # Readers racing to post an article's first comments must all create it, or find it.
-        db.execute(dialect_insert(db.get_bind().dialect.name, Article)
+        db.execute(dialect_insert(dialect, Article)
                    .values(id=comment.article_id, closed=False, version=0, created_at=comment.created_at)
                    .on_conflict_do_nothing(index_elements=[Article.id]))
-        # Lock the article: its submissions queue here, so the duplicate check below cannot race.
-        db.execute(select(Article.id).where(Article.id == comment.article_id).with_for_update())
+        if dialect == "postgresql":  # SQLite's IMMEDIATE transactions are one at a time already
+            # Lock the article: its submissions queue here, so the duplicate check below cannot race.
+            db.execute(select(Article.id).where(Article.id == comment.article_id).with_for_update())
         if new.form_nonce is not None:
             _claim(db, new.form_nonce, new.form_nonce_expires or comment.created_at)
         if comment.parent_id is not None and not _parent_ok(db, comment.article_id, comment.parent_id):

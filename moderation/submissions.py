@@ -17,6 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from .errors import ValidationFailed
 
 ARTICLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
+SURROGATE = re.compile("[\ud800-\udfff]")
 BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Characters that may not stand unencoded in a URL (RFC 3986 plus what browsers mangle).
 URL_FORBIDDEN = re.compile(r"[\s\"'<>`{}|\\^\x00-\x1f\x7f]")
@@ -79,6 +80,8 @@ def _text(value: object, required: bool) -> str:
         value = ""
     if not isinstance(value, str):
         raise ValueError("must be a string")
+    if not value.isascii() and SURROGATE.search(value):  # a lone "\ud800" escape in the JSON
+        raise ValueError("must be valid Unicode text")
     text = unicodedata.normalize("NFC", value).strip()
     if required and not text:
         raise ValueError("is required")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import http.server
+import json
 import logging
 import threading
 from collections.abc import Iterator
@@ -198,3 +199,34 @@ def test_no_free_connection_is_a_503_with_retry_after(database_url, monkeypatch)
     assert (response.status_code, response.json["error"]) == (503, "unavailable")
     assert response.headers["Retry-After"] == "2"
     assert post(app.test_client(), body="and now there is one").status_code == 202
+
+
+def test_a_thread_per_request_server_keeps_few_lookup_connections(database_url) -> None:  # type: ignore[no-untyped-def]
+    server = LiveServer(make_app(database_url))  # Werkzeug's threaded server: a new thread per request
+    try:
+        port = int(server.url.rsplit(":", 1)[1])
+        for _ in range(60):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/api/v1/articles/12345/comments")
+            assert connection.getresponse().status == 200
+            connection.close()
+    finally:
+        server.stop()
+    assert server.app.extensions["moderation.versions"].opened <= 2  # one at a time here, not one per thread
+
+
+@pytest.mark.parametrize("field", ["name", "body", "website", "article_title", "form_token"])
+def test_a_lone_surrogate_is_a_field_error_not_a_crash(client, field) -> None:  # type: ignore[no-untyped-def]
+    data = comment(website="https://ann.example", article_title="Title")
+    raw = json.dumps({**data, field: "PLACEHOLDER"}).replace("PLACEHOLDER", "text\\ud800")  # a JSON escape
+    response = client.post("/api/v1/articles/12345/comments", data=raw, content_type="application/json")
+    assert response.status_code in (202, 422), response.get_data(as_text=True)
+    if field != "form_token":
+        assert response.status_code == 422 and field in response.json["fields"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/articles/a%0Ab/comments", "/api/v1/articles/a%0A/comments"])
+def test_a_line_break_in_an_article_id_is_an_invalid_id(client, path) -> None:  # type: ignore[no-untyped-def]
+    for method in (client.get, client.post):
+        response = method(path, json=comment())
+        assert (response.status_code, response.json["error"]) == (400, "invalid_article_id")

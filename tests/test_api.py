@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -324,7 +325,7 @@ def test_openapi_describes_every_route(app, client) -> None:  # type: ignore[no-
     paths = client.get("/api/v1/openapi.json").json["paths"]
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/"):
-            path = rule.rule.replace("<path:", "{").replace("<", "{").replace(">", "}")
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert method.lower() in paths.get(path, {}), f"{method} {path} is not in openapi.json"
 
