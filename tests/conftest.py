@@ -8,6 +8,7 @@ the run, so no required suite can quietly go missing.
 from __future__ import annotations
 
 import http.client
+import http.server
 import json
 import os
 import re
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -425,3 +427,39 @@ def counters(request: pytest.FixtureRequest) -> dict[str, str]:
         pytest.skip(f"no Redis at {REDIS_URL}")
     request.addfinalizer(connection.close)
     return {"RATELIMIT_STORAGE": REDIS_URL}
+
+
+# --- An Akismet-style spam check on 127.0.0.1 (test_policy_api.py, test_abuse.py) ---
+
+class Classifier(http.server.BaseHTTPRequestHandler):
+    """An Akismet-style comment-check whose answer a test chooses; it keeps what it was asked."""
+
+    answer = b"false"
+    delay = 0.0
+    status = 200
+    seen: list[dict[str, list[str]]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 -- the http.server API
+        length = int(self.headers["Content-Length"])
+        Classifier.seen.append(urllib.parse.parse_qs(self.rfile.read(length).decode()))
+        time.sleep(Classifier.delay)
+        self.send_response(Classifier.status)
+        self.end_headers()
+        self.wfile.write(Classifier.answer)
+
+    def log_message(self, *args: object) -> None:
+        """Keep the test output quiet."""
+
+
+@pytest.fixture
+def classifier() -> Iterator[str]:
+    """The check's URL, with an API key in it as Akismet's has; every answer reset to "not spam"."""
+    Classifier.answer, Classifier.delay, Classifier.status = b"false", 0.0, 200
+    Classifier.seen.clear()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Classifier)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/1.1/comment-check?key=SECRET-API-KEY-123"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)

@@ -102,19 +102,10 @@ def test_parse_limits(text: str, amounts: list[int]) -> None:
 
 # --- Over HTTP ---
 
-@pytest.fixture(params=["database", "redis"])
-def storage(request: pytest.FixtureRequest) -> str:
+@pytest.fixture
+def storage(counters: dict[str, str]) -> str:
     """Where the counters live: '' (the database) or a flushed Redis database."""
-    if request.param == "database":
-        return ""
-    redis = pytest.importorskip("redis")
-    connection = redis.Redis.from_url(REDIS_URL)
-    try:
-        connection.flushdb()
-    except redis.ConnectionError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    request.addfinalizer(connection.close)
-    return REDIS_URL
+    return counters.get("RATELIMIT_STORAGE", "")
 
 
 def throttled_app(database_url: str, limit: str, storage: str = "", **settings: Any) -> Flask:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import http.server
 import re
 import threading
-import time
-import urllib.parse
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import comment, make_app, make_token, moderate
+from conftest import Classifier, comment, make_app, make_token, moderate
 from sqlalchemy import select, update
 
 from moderation.database import writing
@@ -172,38 +168,6 @@ def test_closing_by_hand_and_after_days(database_url: str) -> None:
     assert site.submit("new", body="closed now").status_code == 403
     site.cli("article", "new", "--reopen")
     assert site.submit("new", body="open again").status_code == 202
-
-
-class Classifier(http.server.BaseHTTPRequestHandler):
-    """An Akismet-style comment-check on 127.0.0.1 whose answer a test chooses."""
-
-    answer = b"false"
-    delay = 0.0
-    status = 200
-    seen: list[dict[str, list[str]]] = []
-
-    def do_POST(self) -> None:  # noqa: N802 -- the http.server API
-        length = int(self.headers["Content-Length"])
-        Classifier.seen.append(urllib.parse.parse_qs(self.rfile.read(length).decode()))
-        time.sleep(Classifier.delay)
-        self.send_response(Classifier.status)
-        self.end_headers()
-        self.wfile.write(Classifier.answer)
-
-    def log_message(self, *args: object) -> None:
-        """Keep the test output quiet."""
-
-
-@pytest.fixture
-def classifier() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Classifier)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    Classifier.seen.clear()
-    yield f"http://127.0.0.1:{server.server_port}/1.1/comment-check"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
 
 
 @pytest.mark.parametrize("answer, delay, status, expected", [

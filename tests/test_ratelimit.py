@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
-from conftest import comment, make_app
+from conftest import REDIS_URL, comment, make_app
 
 from moderation.ratelimit import client_key
 
-REDIS_URL = os.environ.get("MODERATION_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def post(client, address: str = "203.0.113.5", headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
