@@ -39,9 +39,9 @@ ARTICLES_PER_PAGE, AUDIT_PER_PAGE = 50, 100
 def index() -> str:
     """The queue: one state's comments, filtered and searched, one page at a time."""
     query = parse_query(request.args)
-    digest = vault().digest(query.search) if "@" in query.search else None
+    digests = vault().digests(query.search) if "@" in query.search else ()
     counts = queue_store.status_counts(query.article)
-    return render_template("moderate/queue.html", query=query, page=queue_store.queue_page(query, digest),
+    return render_template("moderate/queue.html", query=query, page=queue_store.queue_page(query, digests),
                            tabs=TABS, counts=counts, select_all=request.args.get("select") == "all",
                            pending_total=None if query.article else counts[Status.PENDING])
 

@@ -77,24 +77,25 @@ def status_counts(article: str | None) -> dict[str, int]:
     return dict(zip(TABS, row, strict=True))
 
 
-def _search(text: str, email_digest: str | None) -> ColumnElement[bool]:
-    """Name, website or text containing text; or the whole email address, or IP, equal to it."""
+def _search(text: str, email_digests: Sequence[str]) -> ColumnElement[bool]:
+    """Name, website or text containing text; or the whole email address (its digest under any
+    listed secret key), or IP, equal to it."""
     pattern = contains_pattern(text)
     found = [column.ilike(pattern, escape="\\")
              for column in (Comment.author_name, Comment.author_website, Comment.body_text)]
     found.append(Comment.ip == text)
-    if email_digest:
-        found.append(Comment.email_digest == email_digest)
+    if email_digests:
+        found.append(Comment.email_digest.in_(email_digests))
     return or_(*found)
 
 
-def queue_page(query: QueueQuery, email_digest: str | None) -> QueuePage:
+def queue_page(query: QueueQuery, email_digests: Sequence[str] = ()) -> QueuePage:
     """One page of comments in a state, in the queue's order, from its keyset cursor."""
     where = [Comment.status == query.status]
     if query.article:
         where.append(Comment.article_id == query.article)
     if query.search:
-        where.append(_search(query.search, email_digest))
+        where.append(_search(query.search, email_digests))
     backwards = query.before is not None
     cursor = query.before if backwards else query.after
     upward = query.newest_first == backwards  # read ids upward (oldest first) or downward

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import TEST_SECRET, approved, comment, make_app, make_token, moderate
+from conftest import TEST_SECRET, add_moderator, approved, comment, log_in, make_app, make_token, moderate
 from sqlalchemy import update
 
 from moderation import create_app
@@ -144,3 +144,14 @@ def test_rotating_the_secret_key_keeps_blocks_duplicates_and_returning_authors(d
         (spammer.json["id"], "spam: blocked email address")]
     assert after.test_cli_runner().invoke(args=["blocks", "remove", "email", "spammer@example.org"]).exit_code == 0
     assert "email" not in after.test_cli_runner().invoke(args=["blocks", "list"]).output
+
+
+def test_moderators_find_an_email_sealed_before_a_rotation(database_url) -> None:  # type: ignore[no-untyped-def]
+    before = make_app(database_url)
+    post(before.test_client(), ANN_ADDRESS, email=ANN, body="Written under the old key.")
+    after = make_app(database_url, SECRET_KEY="a brand new secret", OLD_SECRET_KEYS=TEST_SECRET)
+    add_moderator(after)
+    moderator = after.test_client()
+    log_in(moderator)
+    page = moderator.get("/moderate/", query_string={"q": ANN.upper()}).get_data(as_text=True)
+    assert "Written under the old key." in page and ANN in page
