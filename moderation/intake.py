@@ -63,9 +63,10 @@ def accept(article_id: str, data: Mapping[str, object], ip: str | None, now: dat
     key = supplied_key or antibot.new_commenter_key()
     author = store.Author(vault().digests(submission.email), supplied_key and antibot.commenter_key_hash(key), ip)
     body_digest = hashlib.sha256(submission.body.encode()).hexdigest()
-    context = store.submission_context(article_id, submission.parent_id, body_digest, author, now - DUPLICATE_WINDOW)
+    since = now - DUPLICATE_WINDOW
+    context = store.submission_context(article_id, submission.parent_id, body_digest, author, since)
     _refuse_early(context, now)
-    ratelimit.spend_submission(ip)
+    ratelimit.spend_submission(ip)  # from here on the submission costs us: it counts
     html = sanitize.render(submission.body)
     token = antibot.read_form_token(current_app.config["SECRET_KEY"], data.get("form_token"), now, article_id)
     rules, settings = current_rules(), _policy_config(context.premoderation)
@@ -73,20 +74,26 @@ def accept(article_id: str, data: Mapping[str, object], ip: str | None, now: dat
                              token.state, token.age_seconds)
     signals = _ask_external(signals, rules, settings, user_agent)
     decision = policy.decide(signals, rules, settings)
-    key_hash = antibot.commenter_key_hash(key)
-    sealed, key_id = vault().seal(submission.email)
-    comment = Comment(
-        article_id=article_id, parent_id=submission.parent_id, status=decision.status, reason=decision.reason,
-        author_name=submission.name, author_website=submission.website, email_sealed=sealed, email_key_id=key_id,
-        email_digest=author.email_digests[0],
-        avatar=context.returning_avatar or vault().avatar(submission.email, key_hash),
-        body_text=submission.body, body_html=html, body_digest=body_digest,
-        ip=ip, commenter_key_hash=key_hash, created_at=now, updated_at=now,
-    )
-    new = store.NewComment(comment, author, now - DUPLICATE_WINDOW, _article_details(submission, decision),
+    comment = _comment(article_id, submission, html, decision, author, key, context.returning_avatar, now)
+    comment.body_digest = body_digest
+    new = store.NewComment(comment, author, since, _article_details(submission, decision),
                            token.nonce, now + timedelta(seconds=antibot.FORM_TOKEN_MAX_AGE))
     return Accepted(_store(new, lambda: policy.decide(replace(signals, form_token=policy.FormToken.REUSED),
                                                       rules, settings)), key)
+
+
+def _comment(article_id: str, submission: Submission, html: str, decision: policy.Decision, author: store.Author,
+             key: str, returning_avatar: str | None, now: datetime) -> Comment:
+    """The comment to store: its email sealed, its author's avatar (theirs, when proven), its key hashed."""
+    key_hash = antibot.commenter_key_hash(key)
+    sealed, key_id = vault().seal(submission.email)
+    return Comment(
+        article_id=article_id, parent_id=submission.parent_id, status=decision.status, reason=decision.reason,
+        author_name=submission.name, author_website=submission.website, email_sealed=sealed, email_key_id=key_id,
+        email_digest=author.email_digests[0], avatar=returning_avatar or vault().avatar(submission.email, key_hash),
+        body_text=submission.body, body_html=html, ip=author.ip, commenter_key_hash=key_hash,
+        created_at=now, updated_at=now,
+    )
 
 
 def _refuse_early(context: store.SubmissionContext, now: datetime) -> None:
