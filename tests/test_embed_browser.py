@@ -355,8 +355,7 @@ def test_demo_article_screenshots_light_and_dark_desktop_and_phone(live_server, 
         for scheme in ("light", "dark"):
             page = open_page(f"{live_server.url}/demo/read-before-published", color_scheme=scheme, **options)
             page.wait_for_selector("#comments li.comment >> nth=2")
-            page.wait_for_function("[...document.getElementById('comments').shadowRoot.querySelectorAll('img')]"
-                                   ".every(img => img.complete)")
+            page.wait_for_function(AVATARS_LOADED)  # a function: the demo's CSP forbids evaluating strings
             found = page.eval_on_selector("#comments", CONTRAST)
             darkness = sum(int(v) for v in found["background"][4:-1].split(",")[:3]) / 3
             assert (darkness < 60) == (scheme == "dark"), found["background"]
