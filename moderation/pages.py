@@ -83,7 +83,7 @@ def _page_headers(response: Response) -> Response:
     check are not HTML and are left alone, and so is all of /api/ (a bodiless 304 there is
     typed text/html by default).
     """
-    if response.mimetype == "text/html" and not request.path.startswith("/api/"):
+    if not request.path.startswith("/api/") and response.mimetype == "text/html":
         for name, value in PAGE_HEADERS.items():
             response.headers.setdefault(name, value)
     return response
