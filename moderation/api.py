@@ -21,6 +21,7 @@ from .auth import token_required
 from .errors import ApiError, NotFound, ValidationFailed
 from .intake import accept, check_article_id, vault
 from .models import Status
+from .fastpath import KNOWN_VERSION
 from .openapi import document
 from .pagecache import PageCache
 from .serializers import moderator_comment, public_comment
@@ -131,7 +132,8 @@ def list_comments(article_id: str) -> Response:
     """Approved comments, oldest first, with ETag revalidation."""
     check_article_id(article_id)
     limit, after = _limit(), _after(f"article:{article_id}")
-    version, etag = store.public_version(article_id)
+    known = request.environ.get(KNOWN_VERSION)  # the shortcut's lookup, when it let this request through
+    version, etag = known[1:] if known and known[0] == article_id else store.public_version(article_id)
     headers = {"Cache-Control": "public, no-cache", "ETag": f'"{etag}"'}
     if request.if_none_match.contains_weak(etag):
         return Response(status=304, headers=headers)

@@ -23,13 +23,19 @@ class PageCache:
         self._pages: OrderedDict[Hashable, bytes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_render(self, key: Hashable, render: Callable[[], bytes]) -> bytes:
-        """The cached page for key, or render it (outside the lock) and keep it if it fits."""
+    def get(self, key: Hashable) -> bytes | None:
+        """The cached page for key, if this worker has it."""
         with self._lock:
             page = self._pages.get(key)
             if page is not None:
                 self._pages.move_to_end(key)
-                return page
+            return page
+
+    def get_or_render(self, key: Hashable, render: Callable[[], bytes]) -> bytes:
+        """The cached page for key, or render it (outside the lock) and keep it if it fits."""
+        page = self.get(key)
+        if page is not None:
+            return page
         page = render()
         if len(page) <= self.largest:
             self._keep(key, page)

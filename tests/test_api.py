@@ -357,6 +357,31 @@ def test_the_revalidation_shortcut_answers_as_the_view_does(database_url, origin
     assert sorted(fast.headers.items()) == sorted(slow.headers.items())
 
 
+@pytest.mark.parametrize("origin", [None, "https://blog.example", "https://evil.example"])
+@pytest.mark.parametrize("query", ["", "?limit=50", "?limit=2"])
+def test_the_shortcut_serves_a_cached_page_as_the_view_does(database_url, origin, query) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(database_url, ALLOWED_ORIGINS="https://blog.example")
+    client = app.test_client()
+    token = make_token(app.test_cli_runner())
+    for body in ("one", "two", "three"):
+        approved(client, token, body=body)
+    url = f"/api/v1/articles/12345/comments{query}"
+    headers = {"X-Request-ID": "req-2", **({"Origin": origin} if origin else {})}
+    assert client.get(url).status_code == 200  # rendered by Flask, now in this worker's cache
+    shortcut = app.wsgi_app
+    shortcut.wsgi_app, flask_app = _refuse, shortcut.wsgi_app  # Flask must not be asked
+    fast = client.get(url, headers=headers)
+    app.wsgi_app = flask_app
+    slow = client.get(url, headers=headers)
+    assert fast.status_code == slow.status_code == 200
+    assert fast.get_data() == slow.get_data()
+    assert sorted(fast.headers.items()) == sorted(slow.headers.items())
+    moderate(client, token, 1, "reject")  # a new version is a miss: Flask renders it
+    app.wsgi_app, shortcut.wsgi_app = shortcut, _refuse
+    with pytest.raises(AssertionError, match="passed"):
+        client.get(url)
+
+
 def _refuse(environ, start_response):  # type: ignore[no-untyped-def]
     raise AssertionError(f"the shortcut passed {environ['PATH_INFO']} to Flask")
 
