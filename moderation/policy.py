@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from .models import Status
 from .rules import Rules
 from .submissions import Submission
-from .textfold import visible_text
+from .textfold import fold, visible_text
 
 LINK = re.compile(r"<a\s[^>]*\bhref=", re.IGNORECASE)
 
@@ -59,6 +60,14 @@ class Signals:
     form_age_seconds: float | None = None
     external: Verdict = Verdict.OFF
 
+    @cached_property
+    def folded_texts(self) -> tuple[str, ...]:
+        """What word lists look at, folded once for both lists: the comment as readers will see
+        it, and the author's fields."""
+        submission = self.submission
+        texts = (visible_text(self.html), submission.name, submission.email, submission.website, self.ip)
+        return tuple(fold(text) for text in texts if text)
+
 
 @dataclass(frozen=True)
 class PolicyConfig:
@@ -99,7 +108,7 @@ def _spam(signals: Signals, rules: Rules, config: PolicyConfig) -> Decision | No
         return spam(f"blocked address {network}")
     if not rules.blocked_email_digests.isdisjoint(signals.email_digests):
         return spam("blocked email address")
-    word = rules.spam_words.first_match(*_fields(signals))
+    word = rules.spam_words.first_match_folded(*signals.folded_texts)
     if word is not None:
         return spam(f"blocked word '{word}'")
     if signals.external == Verdict.SPAM:
@@ -111,7 +120,7 @@ def _hold(signals: Signals, rules: Rules, config: PolicyConfig) -> Decision | No
     links = link_count(signals.html)
     if config.link_limit and links >= config.link_limit:
         return held(f"{links} links")
-    word = rules.hold_words.first_match(*_fields(signals))
+    word = rules.hold_words.first_match_folded(*signals.folded_texts)
     if word is not None:
         return held(f"word '{word}'")
     if signals.external == Verdict.ERROR:
@@ -137,12 +146,6 @@ def _premoderation(signals: Signals, config: PolicyConfig) -> Decision:
     if signals.form_token == FormToken.MISSING:
         return held("no form token")
     return Decision(Status.APPROVED, "approved: pre-moderation is off")
-
-
-def _fields(signals: Signals) -> tuple[str | None, ...]:
-    """What word lists look at: the comment as readers will see it, and the author's fields."""
-    submission = signals.submission
-    return (visible_text(signals.html), submission.name, submission.email, submission.website, signals.ip)
 
 
 def link_count(html: str) -> int:
