@@ -414,11 +414,9 @@ def fetch(port: int, method: str, path: str, payload: Any = None, headers: dict[
         connection.close()
 
 
-@pytest.fixture(params=["database", "redis"])
-def counters(request: pytest.FixtureRequest) -> dict[str, str]:
-    """Settings for where the counters live: the database, or a flushed Redis database."""
-    if request.param == "database":
-        return {}
+@pytest.fixture
+def redis_url(request: pytest.FixtureRequest) -> str:
+    """A flushed Redis database the tests may use (skipped, and so failed in strict mode, without one)."""
     redis = pytest.importorskip("redis")
     connection = redis.Redis.from_url(REDIS_URL)
     try:
@@ -426,7 +424,15 @@ def counters(request: pytest.FixtureRequest) -> dict[str, str]:
     except redis.ConnectionError:
         pytest.skip(f"no Redis at {REDIS_URL}")
     request.addfinalizer(connection.close)
-    return {"RATELIMIT_STORAGE": REDIS_URL}
+    return REDIS_URL
+
+
+@pytest.fixture(params=["database", "redis"])
+def counters(request: pytest.FixtureRequest) -> dict[str, str]:
+    """Settings for where the counters live: the database, or a flushed Redis database."""
+    if request.param == "database":
+        return {}
+    return {"RATELIMIT_STORAGE": request.getfixturevalue("redis_url")}
 
 
 # --- An Akismet-style spam check on 127.0.0.1 (test_policy_api.py, test_abuse.py) ---
