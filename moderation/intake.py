@@ -74,24 +74,25 @@ def accept(article_id: str, data: Mapping[str, object], ip: str | None, now: dat
                              token.state, token.age_seconds)
     signals = _ask_external(signals, rules, settings, user_agent)
     decision = policy.decide(signals, rules, settings)
-    comment = _comment(article_id, submission, html, decision, author, key, context.returning_avatar, now)
-    comment.body_digest = body_digest
+    comment = _comment(article_id, submission, (html, body_digest), decision, author, key,
+                       context.returning_avatar, now)
     new = store.NewComment(comment, author, since, _article_details(submission, decision),
                            token.nonce, now + timedelta(seconds=antibot.FORM_TOKEN_MAX_AGE))
     return Accepted(_store(new, lambda: policy.decide(replace(signals, form_token=policy.FormToken.REUSED),
                                                       rules, settings)), key)
 
 
-def _comment(article_id: str, submission: Submission, html: str, decision: policy.Decision, author: store.Author,
-             key: str, returning_avatar: str | None, now: datetime) -> Comment:
-    """The comment to store: its email sealed, its author's avatar (theirs, when proven), its key hashed."""
-    key_hash = antibot.commenter_key_hash(key)
+def _comment(article_id: str, submission: Submission, body: tuple[str, str], decision: policy.Decision,
+             author: store.Author, key: str, returning_avatar: str | None, now: datetime) -> Comment:
+    """The comment to store (body: its HTML and digest): its email sealed, its author's avatar (theirs,
+    when proven), its key hashed."""
+    (html, body_digest), key_hash = body, antibot.commenter_key_hash(key)
     sealed, key_id = vault().seal(submission.email)
     return Comment(
         article_id=article_id, parent_id=submission.parent_id, status=decision.status, reason=decision.reason,
         author_name=submission.name, author_website=submission.website, email_sealed=sealed, email_key_id=key_id,
         email_digest=author.email_digests[0], avatar=returning_avatar or vault().avatar(submission.email, key_hash),
-        body_text=submission.body, body_html=html, ip=author.ip, commenter_key_hash=key_hash,
+        body_text=submission.body, body_html=html, body_digest=body_digest, ip=author.ip, commenter_key_hash=key_hash,
         created_at=now, updated_at=now,
     )
 
