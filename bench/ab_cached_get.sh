@@ -17,16 +17,26 @@ import sys
 sys.path.insert(0, sys.argv[1])
 from datetime import datetime, timezone
 from werkzeug.security import generate_password_hash
-from moderation import auth, create_app, store
-from moderation.database import create_schema
+from moderation import create_app
+try:  # the layout since issue 9
+    from moderation.core.credentials import new_token, token_hash
+    from moderation.shared import of
+    from moderation.store import moderators as store
+    from moderation.store.database import create_schema
+    engine_of = lambda app: of(app).engine
+except ImportError:  # the flat package before it
+    from moderation import store
+    from moderation.auth import new_token, token_hash
+    from moderation.database import create_schema
+    engine_of = lambda app: app.extensions["moderation.engine"]
 app = create_app({"DATABASE_URL": f"sqlite:///{sys.argv[2]}", "SECRET_KEY": sys.argv[3], "RATELIMIT": "0",
                   "MIN_FORM_SECONDS": 0})
-create_schema(app.extensions["moderation.engine"])
+create_schema(engine_of(app))
 client, now = app.test_client(), datetime.now(timezone.utc)
 with app.app_context():
     store.save_moderator("m", generate_password_hash("x", "pbkdf2:sha256:1"), now)
-    token = auth.new_token()
-    store.add_token(store.moderator_by_name("m").id, auth.token_hash(token), now)
+    token = new_token()
+    store.add_token(store.moderator_by_name("m").id, token_hash(token), now)
 for i in range(50):
     sent = client.post("/api/v1/articles/a1/comments", environ_base={"REMOTE_ADDR": f"10.0.0.{i}"},
                        json={"name": f"N{i}", "email": f"e{i}@example.org", "body": f"comment number {i} " * 20})

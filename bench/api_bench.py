@@ -120,11 +120,12 @@ def comment_fields(index: int) -> dict[str, Any]:
 def build_database(tmp: Path, secret: str) -> tuple[str, dict[str, Any]]:
     """Create and fill the database through the real app; return its URL and a summary."""
     from moderation import create_app
-    from moderation.database import create_schema
+    from moderation.shared import of
+    from moderation.store.database import create_schema
 
     url = f"sqlite:///{tmp / 'bench.sqlite3'}"
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": secret, "RATELIMIT": "0"})
-    engine = app.extensions["moderation.engine"]
+    engine = of(app).engine
     create_schema(engine)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["create-moderator", "bench-mod", "--password-stdin"],
@@ -196,9 +197,10 @@ def count_sql(url: str, secret: str) -> dict[str, Any]:
     from sqlalchemy import event
 
     from moderation import create_app
+    from moderation.shared import of
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": secret, "RATELIMIT": "0"})
-    engine = app.extensions["moderation.engine"]
+    engine = of(app).engine
     statements: list[str] = []
     sqlite_statements: list[str] = []
 
@@ -213,7 +215,7 @@ def count_sql(url: str, secret: str) -> dict[str, Any]:
 
     client = app.test_client()
     # The hot path's own lookup (article version → opaque ETag) counts its executions.
-    versions = app.extensions["moderation.versions"]
+    versions = of(app).versions
 
     def measure(label: str, path: str, headers: dict[str, str] | None = None,
                 expect: int = 200) -> tuple[dict[str, Any], Any]:

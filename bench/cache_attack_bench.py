@@ -76,11 +76,12 @@ def build_database(url: str, secret: str, comments: int, chars: int) -> dict[str
     """Fill a new database through the app found first on sys.path; a summary of what it made."""
     import moderation
     from moderation import create_app
-    from moderation.database import create_schema
+    from moderation.shared import of
+    from moderation.store.database import create_schema
 
     started = time.monotonic()
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": secret, "RATELIMIT": "0"})
-    create_schema(app.extensions["moderation.engine"])
+    create_schema(of(app).engine)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["create-moderator", "attack-mod", "--password-stdin"],
                            input="attack-password-" + secrets.token_hex(8) + "\n")
@@ -100,7 +101,7 @@ def build_database(url: str, secret: str, comments: int, chars: int) -> dict[str
     page = client.get(f"{LIST_PATH}?limit={MAX_LIMIT}")
     if page.status_code != 200 or page.json["count"] != comments:
         raise BenchError(f"the article does not list {comments} comments: {page.get_data(True)[:300]}")
-    app.extensions["moderation.engine"].dispose()
+    of(app).engine.dispose()
     return {"moderation_package": str(Path(moderation.__file__).parent), "comments": comments,
             "body_chars": chars, "page_bytes_at_limit_200": len(page.get_data()),
             "build_s": round(time.monotonic() - started, 1)}

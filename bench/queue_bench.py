@@ -28,12 +28,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
+from sqlalchemy import create_engine, delete, func, insert, select, text  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
-from moderation import create_app, store  # noqa: E402
-from moderation.database import create_schema, session, writing  # noqa: E402
-from moderation.models import Article, Comment, Status  # noqa: E402
+from moderation import create_app
+from moderation.core.status import Status  # noqa: E402
+from moderation.shared import of
+from moderation.store import moderators
+from moderation.store.database import create_schema, session, writing  # noqa: E402
+from moderation.store.models import Article, Comment, Moderator
 
 SIZES = (100, 100_000)
 ARTICLES = 500
@@ -47,16 +50,17 @@ def make_app(url: str) -> Any:
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret-not-for-production", "RATELIMIT": "0",
                       "LOGIN_RATELIMIT": "0", "TESTING": True})
     with app.app_context():
-        create_schema(app.extensions["moderation.engine"])
-        with writing() as db:
-            store.delete_all(db)
-        store.save_moderator("bench", generate_password_hash(PASSWORD, "pbkdf2:sha256:1"), datetime.now(timezone.utc))
+        create_schema(of(app).engine)
+        with writing() as db:  # start empty, whatever an earlier run left
+            for table in (Comment, Article, Moderator):
+                db.execute(delete(table))
+        moderators.save_moderator("bench", generate_password_hash(PASSWORD, "pbkdf2:sha256:1"), datetime.now(timezone.utc))
     return app
 
 
 def fill(app: Any, pending: int) -> None:
     """Insert `pending` comments spread over ARTICLES articles, oldest first, in bulk."""
-    vault = app.extensions["moderation.vault"]
+    vault = of(app).vault
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
     with app.app_context():
         with writing() as db:
@@ -81,7 +85,7 @@ def fill(app: Any, pending: int) -> None:
                 db.execute(insert(Comment), rows)
         # What autovacuum would have done by now: statistics, and on PostgreSQL the
         # visibility map that lets the capped counts read the index alone.
-        engine = app.extensions["moderation.engine"]
+        engine = of(app).engine
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
 
@@ -133,7 +137,7 @@ def measure(urls: dict[int, str], rounds: int, per_round: int) -> dict[str, Any]
             times[size] += [first_page(clients[size], size) for _ in range(per_round)]
             counts[size] += [plain_count(apps[size]) for _ in range(3)]
     for app in apps.values():
-        app.extensions["moderation.engine"].dispose()
+        of(app).engine.dispose()
     medians = {size: statistics.median(times[size]) for size in SIZES}
     return {"medians": medians, "p90": {size: statistics.quantiles(times[size], n=10)[-1] for size in SIZES},
             "counts": {size: statistics.median(counts[size]) for size in SIZES},

@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from moderation.rules import WordMatcher  # noqa: E402
-from moderation.textfold import fold  # noqa: E402
+from moderation.core.textfold import fold  # noqa: E402
+from moderation.core.wordlists import WordMatcher  # noqa: E402
 
 ENTRIES = 10_000
 LENGTHS = (625, 1250, 2500, 5000, 10_000, 20_000)

@@ -16,20 +16,26 @@ from datetime import datetime, timedelta
 
 from flask import current_app, request
 
-from . import antibot, policy, ratelimit, sanitize, spamcheck, store
-from .errors import ApiError, CommentsClosed, Duplicate, ValidationFailed
-from .models import Comment, Status
-from .origins import origin_of
-from .privacy import EmailVault
-from .rules import Rules
-from .rules_store import current_rules
-from .submissions import Submission, is_article_id, parse_submission
+from moderation import spamcheck
+from moderation.core import antibot, policy, sanitize
+from moderation.core.origins import origin_of
+from moderation.core.status import Status
+from moderation.core.submissions import Submission, is_article_id, parse_submission
+from moderation.core.wordlists import Rules
+from moderation.errors import ApiError, CommentsClosed, Duplicate, ValidationFailed
+from moderation.shared import shared
+from moderation.store import comments as store
+from moderation.store import counters
+from moderation.store.models import Comment
+from moderation.store.rules import current_rules
 
 # How long the same text from the same client address counts as a resubmission (409).
 DUPLICATE_WINDOW = timedelta(minutes=10)
 
 
 class InvalidArticleId(ApiError):
+    """An article id that the contract's pattern does not allow."""
+
     status, code = 400, "invalid_article_id"
     message = "An article id is 1–128 letters, digits and . _ ~ -, starting with a letter or digit."
 
@@ -49,24 +55,19 @@ def check_article_id(article_id: str) -> str:
     return article_id
 
 
-def vault() -> EmailVault:
-    """The current app's email vault."""
-    return current_app.extensions["moderation.vault"]
-
-
 def accept(article_id: str, data: Mapping[str, object], ip: str | None, now: datetime,
            user_agent: str = "") -> Accepted:
     """Validate, decide and store a submission; raise the contract's error when refused."""
     check_article_id(article_id)
-    submission = parse_submission(data)
+    submission, vault = parse_submission(data), shared().vault
     supplied_key = antibot.commenter_key_from(data.get("commenter_key"))
     key = supplied_key or antibot.new_commenter_key()
-    author = store.Author(vault().digests(submission.email), supplied_key and antibot.commenter_key_hash(key), ip)
+    author = store.Author(vault.digests(submission.email), supplied_key and antibot.commenter_key_hash(key), ip)
     body_digest = hashlib.sha256(submission.body.encode()).hexdigest()
     since = now - DUPLICATE_WINDOW
     context = store.submission_context(article_id, submission.parent_id, body_digest, author, since)
     _refuse_early(context, now)
-    ratelimit.spend_submission(ip)  # from here on the submission costs us: it counts
+    counters.spend_submission(ip)  # from here on the submission costs us: it counts
     html = sanitize.render(submission.body)
     token = antibot.read_form_token(current_app.config["SECRET_KEY"], data.get("form_token"), now, article_id)
     rules, settings = current_rules(), _policy_config(context.premoderation)
@@ -86,12 +87,12 @@ def _comment(article_id: str, submission: Submission, body: tuple[str, str], dec
              author: store.Author, key: str, returning_avatar: str | None, now: datetime) -> Comment:
     """The comment to store (body: its HTML and digest): its email sealed, its author's avatar (theirs,
     when proven), its key hashed."""
-    (html, body_digest), key_hash = body, antibot.commenter_key_hash(key)
-    sealed, key_id = vault().seal(submission.email)
+    (html, body_digest), key_hash, vault = body, antibot.commenter_key_hash(key), shared().vault
+    sealed, key_id = vault.seal(submission.email)
     return Comment(
         article_id=article_id, parent_id=submission.parent_id, status=decision.status, reason=decision.reason,
         author_name=submission.name, author_website=submission.website, email_sealed=sealed, email_key_id=key_id,
-        email_digest=author.email_digests[0], avatar=returning_avatar or vault().avatar(submission.email, key_hash),
+        email_digest=author.email_digests[0], avatar=returning_avatar or vault.avatar(submission.email, key_hash),
         body_text=submission.body, body_html=html, body_digest=body_digest, ip=author.ip, commenter_key_hash=key_hash,
         created_at=now, updated_at=now,
     )

@@ -13,8 +13,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from .policy import Verdict
-from .submissions import Submission
+from moderation.core.policy import Verdict
+from moderation.core.submissions import Submission
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from moderation import create_app
-from moderation.database import create_schema
-from moderation.models import Base
+from moderation.shared import of
+from moderation.store.database import create_schema
+from moderation.store.models import Base
 
 TEST_SECRET = "test-secret-key-not-for-production"
 PG_URL = os.environ.get("MODERATION_TEST_DATABASE_URL", "")
@@ -85,7 +86,7 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
     config = {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, "RATELIMIT": "0",
               "MIN_FORM_SECONDS": 0, "RATELIMIT_STORAGE": "", "TESTING": True, **overrides}
     app = create_app(config)
-    create_schema(app.extensions["moderation.engine"])
+    create_schema(of(app).engine)
     _APPS.append(app)
     return app
 
@@ -95,7 +96,7 @@ def _close_databases() -> Iterator[None]:
     """Close the connection pools of every app a test made."""
     yield
     while _APPS:
-        _APPS.pop().extensions["moderation.engine"].dispose()
+        of(_APPS.pop()).engine.dispose()
 
 
 @pytest.fixture
@@ -233,12 +234,13 @@ def add_moderator(app: Flask, name: str = "mod", password: str = MODERATOR_PASSW
 
     from werkzeug.security import generate_password_hash
 
-    from moderation import auth, store
+    from moderation.core.credentials import new_token, token_hash
+    from moderation.store import moderators
 
     with app.app_context():
-        store.save_moderator(name, generate_password_hash(password, CHEAP_HASH), datetime.now(timezone.utc))
-        token = auth.new_token()
-        store.add_token(store.moderator_by_name(name).id, auth.token_hash(token), datetime.now(timezone.utc))
+        moderators.save_moderator(name, generate_password_hash(password, CHEAP_HASH), datetime.now(timezone.utc))
+        token = new_token()
+        moderators.add_token(moderators.moderator_by_name(name).id, token_hash(token), datetime.now(timezone.utc))
     return token
 
 

@@ -10,9 +10,11 @@ import json
 import logging
 
 import pytest
-from conftest import Classifier, LiveServer, add_moderator, approved, comment, log_in, make_app, moderate
 
-from moderation.pagecache import PageCache
+from moderation.shared import of
+from moderation.web.pagecache import PageCache
+
+from conftest import Classifier, LiveServer, add_moderator, approved, comment, log_in, make_app, moderate
 
 DEEP = "[" * 30_000 + "]" * 30_000
 
@@ -153,13 +155,13 @@ def test_varying_the_limit_cannot_grow_the_cache(database_url) -> None:  # type:
         approved(client, token, body=f"comment {number} " + "words " * 400)
     for limit in range(1, 201):
         assert client.get(f"/api/v1/articles/12345/comments?limit={limit}").status_code == 200
-    assert app.extensions["moderation.pages"].size <= 200_000
+    assert of(app).pages.size <= 200_000
 
 
 def test_no_free_connection_is_a_503_with_retry_after(database_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("moderation.database.POOL_TIMEOUT", 0.2)
+    monkeypatch.setattr("moderation.store.database.POOL_TIMEOUT", 0.2)
     app = make_app(database_url, DATABASE_POOL_SIZE=1)
-    held = app.extensions["moderation.engine"].connect()  # another thread's request, say
+    held = of(app).engine.connect()  # another thread's request, say
     try:
         response = post(app.test_client(), body="waits for a connection")
     finally:
@@ -180,7 +182,7 @@ def test_a_thread_per_request_server_keeps_few_lookup_connections(database_url) 
             connection.close()
     finally:
         server.stop()
-    assert server.app.extensions["moderation.versions"].opened <= 2  # one at a time here, not one per thread
+    assert of(server.app).versions.opened <= 2  # one at a time here, not one per thread
 
 
 @pytest.mark.parametrize("field", ["name", "body", "website", "article_title", "form_token"])

@@ -6,11 +6,13 @@ import re
 import time
 
 import pytest
-from conftest import approved, comment, make_app, make_token, moderate, submit
 from sqlalchemy import event, update
 
-from moderation.database import writing
-from moderation.models import Article
+from moderation.shared import of
+from moderation.store.database import writing
+from moderation.store.models import Article
+
+from conftest import approved, comment, make_app, make_token, moderate, submit
 
 AUTH = "Authorization"
 
@@ -186,9 +188,9 @@ def test_a_get_takes_at_most_two_queries(app, client, token) -> None:  # type: i
     for n in range(3):
         approved(client, token, body=f"c{n}")
     statements: list[str] = []
-    event.listen(app.extensions["moderation.engine"], "before_cursor_execute",
+    event.listen(of(app).engine, "before_cursor_execute",
                  lambda *args: args[2].startswith("BEGIN") or statements.append(args[2]))
-    hot = app.extensions["moderation.versions"]
+    hot = of(app).versions
 
     def queries() -> int:
         return len(statements) + hot.executions
@@ -297,9 +299,9 @@ def test_health(client) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_health_when_the_database_is_gone(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from conftest import TEST_SECRET
-
     from moderation import create_app
+
+    from conftest import TEST_SECRET
 
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/x.sqlite3", "SECRET_KEY": TEST_SECRET})
     response = app.test_client().get("/healthz")

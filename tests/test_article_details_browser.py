@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from test_queue_browser import DESKTOP, PHONE, log_in_page, open_page
+
+from moderation.store import articles
+from moderation.store.database import session
+from moderation.store.models import Article
 
 from conftest import add_moderator, submit
-from moderation import rules_store
-from moderation.database import session
-from moderation.models import Article
-from test_queue_browser import DESKTOP, PHONE, log_in_page, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +34,7 @@ def seed(app: Any) -> None:
         assert submit(client, article_id, body=f"Comment on post {number}").status_code == 202
         title = LONG_TITLE if number == ARTICLES - 1 else f"Post number {number}"
         with app.app_context():
-            rules_store.set_details(article_id, title, f"https://blog.example/{article_id}", datetime.now(timezone.utc))
+            articles.set_details(article_id, title, f"https://blog.example/{article_id}", datetime.now(timezone.utc))
 
 
 def stored(app: Any, article_id: str) -> tuple[str | None, str | None]:

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from moderation.avatars import AVATAR_DIGEST_LENGTH, identicon_svg, is_avatar_digest
+from moderation.core.avatars import AVATAR_DIGEST_LENGTH, identicon_svg, is_avatar_digest
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 CELL_RE = re.compile(r"M\s*(\d+)\s+(\d+)\s*h\s*1\s*v\s*1\s*h\s*-1\s*z")

@@ -25,7 +25,8 @@ def test_password_prompt_asks_twice(runner) -> None:  # type: ignore[no-untyped-
 
 
 def test_existing_moderator_gets_a_new_password(app, runner) -> None:  # type: ignore[no-untyped-def]
-    from moderation import auth, store
+    from moderation.core import credentials as auth
+    from moderation.store import moderators as store
 
     runner.invoke(args=["create-moderator", "ann", "--password-stdin"], input="first password\n")
     result = runner.invoke(args=["create-moderator", "ann", "--password-stdin"], input="second password\n")

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from moderation.shared import of
+
 from conftest import comment, make_app
 
 BLOG = "https://blog.example"
@@ -26,7 +28,7 @@ def build(database_url: str) -> Any:
 
     yield start
     for app in apps:
-        app.extensions["moderation.engine"].dispose()
+        of(app).engine.dispose()
 
 
 def preflight(client: Any, path: str, origin: str, method: str = "POST") -> Any:

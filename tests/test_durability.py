@@ -14,11 +14,13 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 import pytest
-from conftest import HTTP_TIMEOUT, TRANSPORT_ERRORS, Reply, fetch
 from flask import Flask
 from sqlalchemy import make_url, select
 
-from moderation.models import Article, Comment
+from moderation.shared import of
+from moderation.store.models import Article, Comment
+
+from conftest import HTTP_TIMEOUT, TRANSPORT_ERRORS, Reply, fetch
 
 QUEUES = ("pending", "approved", "rejected", "spam")
 
@@ -56,10 +58,10 @@ def open_articles(port: int, articles: tuple[str, ...], first_number: int) -> St
 
 def stored_comments(app: Flask) -> Stored:
     """Every comment row in the database, whatever its state, with the email opened."""
-    vault = app.extensions["moderation.vault"]
+    vault = of(app).vault
     query = select(Comment.id, Comment.article_id, Comment.author_name, Comment.email_sealed,
                    Comment.email_key_id, Comment.body_text)
-    with app.extensions["moderation.engine"].connect() as connection:
+    with of(app).engine.connect() as connection:
         rows = connection.execute(query).all()
     return {row.id: (row.article_id, row.author_name, vault.open(row.email_sealed, row.email_key_id),
                      row.body_text) for row in rows}
@@ -150,7 +152,7 @@ def test_concurrent_submissions_are_neither_lost_nor_duplicated(database_url: st
     stored = stored_comments(app)
     unacknowledged = sorted(set(stored) - set(acknowledged))
     assert stored == acknowledged, f"{differences(acknowledged, stored)}; unacknowledged ids {unacknowledged}"
-    with app.extensions["moderation.engine"].connect() as connection:
+    with of(app).engine.connect() as connection:
         articles = set(connection.execute(select(Article.id)).scalars())
     assert articles == {"durable", *OTHER_ARTICLES}
     assert "Traceback" not in server.log(), server.log()
@@ -222,7 +224,7 @@ def test_acknowledged_comments_survive_sigkill(database_url: str, app: Flask, to
     assert "Traceback" not in server.log(), server.log()
     if path:
         assert integrity_check(path) == ["ok"]
-        with app.extensions["moderation.engine"].connect() as connection:
+        with of(app).engine.connect() as connection:
             # What every server connection runs with: WAL, and an fsync on every commit.
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL

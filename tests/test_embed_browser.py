@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from sqlalchemy import select
 
+from moderation.store.database import session
+from moderation.store.models import Article
+
 from conftest import approved, moderate, submit
-from moderation.database import session
-from moderation.models import Article
 
 pytestmark = pytest.mark.browser
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+
 from conftest import make_app
 
 ENVELOPE_CASES = [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from moderation.core.forms import HONEYPOT, from_wordpress, messages, parent_id, refusal, wait_seconds
+from moderation.core.submissions import parse_submission
 from moderation.errors import ValidationFailed
-from moderation.forms import HONEYPOT, from_wordpress, messages, parent_id, refusal, wait_seconds
-from moderation.submissions import parse_submission
 
 WORDPRESS = {"comment": "Nice post.", "author": "Ann", "email": "ann@example.org", "url": "ann.example",
              "comment_post_ID": "12345", "comment_parent": "0", "wp-comment-cookies-consent": "yes",

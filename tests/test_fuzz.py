@@ -11,9 +11,12 @@ import json
 from urllib.parse import quote, urlencode
 
 import pytest
-from conftest import make_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from moderation.shared import of
+
+from conftest import make_app
 
 FIELDS = ["name", "email", "website", "body", "parent_id", "article_title", "article_url", "hp",
           "form_token", "commenter_key"]
@@ -31,7 +34,7 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 def client(tmp_path_factory):  # type: ignore[no-untyped-def]
     app = make_app(f"sqlite:///{tmp_path_factory.mktemp('fuzz')}/fuzz.sqlite3")
     yield app.test_client()
-    app.extensions["moderation.engine"].dispose()
+    of(app).engine.dispose()
 
 
 def assert_contract_error(response) -> None:  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+
 from conftest import MODERATOR_PASSWORD, add_moderator, make_app
 
 LIMIT = 5

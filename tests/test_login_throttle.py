@@ -12,18 +12,29 @@ import time
 from typing import Any
 
 import pytest
-from conftest import MODERATOR_PASSWORD, add_moderator, csrf_from, log_in, make_app
 from flask import Flask
 from sqlalchemy import select
 
-from moderation import auth
-from moderation.database import session
-from moderation.models import RateCounter
-from moderation.ratelimit import client_key
-from moderation.throttle import (
-    MAX_DELAY, PREFIX, STREAK_SECONDS, digest, in_words, name_key, parse_limits, refundable, retry_after,
-    throttle_secret, wait_after,
+from moderation.core import credentials
+from moderation.core.addresses import client_key
+from moderation.shared import of
+from moderation.store.database import session
+from moderation.store.models import RateCounter
+from moderation.web.moderate.throttle import (
+    MAX_DELAY,
+    PREFIX,
+    STREAK_SECONDS,
+    digest,
+    in_words,
+    name_key,
+    parse_limits,
+    refundable,
+    retry_after,
+    throttle_secret,
+    wait_after,
 )
+
+from conftest import MODERATOR_PASSWORD, add_moderator, csrf_from, log_in, make_app
 
 REDIS_URL = os.environ.get("MODERATION_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SECRET = b"k" * 32
@@ -125,13 +136,13 @@ def attempt(app: Flask, address: str, name: str = "mod", password: str = "wrong 
 def hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every password hash checked from now on (the slow step a refusal must not reach)."""
     checked: list[str] = []
-    real = auth.check_password
+    real = credentials.check_password
 
     def counting(password_hash: str, password: str) -> bool:
         checked.append(password_hash)
         return real(password_hash, password)
 
-    monkeypatch.setattr(auth, "check_password", counting)
+    monkeypatch.setattr(credentials, "check_password", counting)
     return checked
 
 
@@ -141,7 +152,7 @@ def seed_failures(app: Flask, address: str, failures: int, name: str = "mod") ->
     Waits of seconds would make a test of them depend on how fast this machine is; a pair
     that already has a few failures earns waits long enough to measure. Returns the streak.
     """
-    storage = app.extensions["moderation.counters"]
+    storage = of(app).counters
     pair = digest(throttle_secret(app.config["SECRET_KEY"]), name_key(name), client_key(address))
     count = storage.get(f"{PREFIX}/streak/{pair}")
     for _ in range(failures):

@@ -17,15 +17,16 @@ from urllib.request import urlopen
 import jsonschema_rs
 import pytest
 import schemathesis
-from conftest import add_moderator, comment, make_app, moderate, submit
 from flask import Flask
 from schemathesis import Case, CheckContext, Response, engine
 from schemathesis.engine import events
 from werkzeug.serving import make_server
 
+from moderation.core.submissions import parse_submission
 from moderation.errors import ValidationFailed
-from moderation.openapi import document
-from moderation.submissions import parse_submission
+from moderation.web.openapi import document
+
+from conftest import add_moderator, comment, make_app, moderate, submit
 
 SEED = 20261130
 MAX_EXAMPLES = 40  # per operation and phase; the coverage phase adds its boundary cases

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import TEST_SECRET, add_moderator, approved, comment, log_in, make_app, make_token, moderate
 from sqlalchemy import update
 
 from moderation import create_app
-from moderation.database import writing
-from moderation.models import Comment
 from moderation.settings import SettingsError
+from moderation.store.database import writing
+from moderation.store.models import Comment
+
+from conftest import TEST_SECRET, add_moderator, approved, comment, log_in, make_app, make_token, moderate
 
 ANN = "ann.regular@example.org"
 ANN_ADDRESS, STRANGER = "192.0.2.10", "198.51.100.66"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from moderation.origins import normalized_origins, origin_of, safe_target, with_marker
+from moderation.core.origins import normalized_origins, origin_of, safe_target, with_marker
 
 ALLOWED = ("https://blog.example", "http://127.0.0.1:8080", "https://www.shop.example:443")
 OWN = "http://comments.example/"

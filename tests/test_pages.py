@@ -13,12 +13,14 @@ import html5lib
 import pytest
 from sqlalchemy import update
 
+from moderation.core.antibot import issue_form_token, read_form_token
+from moderation.core.forms import HONEYPOT
+from moderation.core.policy import FormToken
+from moderation.shared import of
+from moderation.store.database import writing
+from moderation.store.models import Article
+
 from conftest import TEST_SECRET, approved, make_app, submit
-from moderation.antibot import issue_form_token, read_form_token
-from moderation.database import writing
-from moderation.forms import HONEYPOT
-from moderation.models import Article
-from moderation.policy import FormToken
 
 DATA = Path(__file__).parent / "data"
 EMBED_JS = Path(__file__).parent.parent / "moderation" / "static" / "embed.js"
@@ -68,7 +70,7 @@ def allowed_client(database_url: str) -> Any:
     """A client of an app that allows https://blog.example."""
     app = make_app(database_url, ALLOWED_ORIGINS=BLOG)
     yield app.test_client()
-    app.extensions["moderation.engine"].dispose()
+    of(app).engine.dispose()
 
 
 @pytest.mark.parametrize(("redirect_to", "referer", "location"), [
@@ -224,7 +226,7 @@ def test_the_form_and_the_api_share_one_rate_limit(database_url, order):
         assert refilled(parse(refused))["comment"] == "Second comment, kept."
     else:
         assert refused.json["error"] == "rate_limited"
-    app.extensions["moderation.engine"].dispose()
+    of(app).engine.dispose()
 
 
 def test_the_wordpress_comment_form_works_unchanged_but_for_its_action(allowed_client, token):

@@ -8,11 +8,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from moderation.antibot import (
-    FormTokenReading, commenter_key_from, issue_form_token, new_commenter_key, read_form_token,
+from moderation.core.addresses import anonymize_ip, client_ip, parse_network
+from moderation.core.antibot import (
+    FormTokenReading,
+    commenter_key_from,
+    issue_form_token,
+    new_commenter_key,
+    read_form_token,
 )
-from moderation.models import Status
-from moderation.policy import (
+from moderation.core.policy import (
     Decision,
     FormToken,
     PolicyConfig,
@@ -23,9 +27,10 @@ from moderation.policy import (
     decide,
     link_count,
 )
-from moderation.rules import Rules, WordMatcher, anonymize_ip, client_ip, compile_rules, parse_network
-from moderation.sanitize import render
-from moderation.submissions import parse_submission
+from moderation.core.sanitize import render
+from moderation.core.status import Status
+from moderation.core.submissions import parse_submission
+from moderation.core.wordlists import Rules, WordMatcher, compile_rules
 
 NOW = datetime(2026, 11, 27, 18, 0, tzinfo=timezone.utc)
 SUBMISSION = parse_submission({"name": "Ann", "email": "ann@example.org", "body": "Nice post."})

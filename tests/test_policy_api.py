@@ -7,11 +7,12 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import Classifier, comment, make_app, make_token, moderate
 from sqlalchemy import select, update
 
-from moderation.database import writing
-from moderation.models import Article, Comment
+from moderation.store.database import writing
+from moderation.store.models import Article, Comment
+
+from conftest import Classifier, comment, make_app, make_token, moderate
 
 
 class Client:
@@ -223,8 +224,8 @@ def test_rule_changes_on_the_command_line_are_audited(database_url: str) -> None
                  ["purge"]):
         site.cli(*args)
     with site.app.app_context():
-        from moderation.database import session
-        from moderation.models import AuditEntry
+        from moderation.store.database import session
+        from moderation.store.models import AuditEntry
 
         rows = session().execute(select(AuditEntry.action, AuditEntry.moderator_name, AuditEntry.via)
                                  .order_by(AuditEntry.id)).all()
@@ -236,7 +237,7 @@ def test_rule_changes_on_the_command_line_are_audited(database_url: str) -> None
 def test_moderators_adding_the_same_rule_at_once_do_not_collide(database_url: str) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from moderation import rules_store
+    from moderation.store import rules as rules_store
 
     site = Client(database_url)
     gate = threading.Barrier(6, timeout=10)

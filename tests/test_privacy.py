@@ -6,10 +6,12 @@ import hashlib
 import sqlite3
 
 import pytest
-from conftest import approved, make_app, make_token, submit
 from cryptography.exceptions import InvalidTag
 
-from moderation.privacy import EmailVault
+from moderation.core.privacy import EmailVault
+from moderation.shared import of
+
+from conftest import approved, make_app, make_token, submit
 
 COMMENTER_IP = "203.0.113.77"
 EMAILS = ["Ann.Private@Example.org", "bob.secret@example.net", "carol+tag@example.com"]
@@ -115,7 +117,7 @@ def test_no_plaintext_email_in_the_sqlite_file(tmp_path) -> None:  # type: ignor
         assert connection.execute("SELECT count(*) FROM comments").fetchone()[0] == 3
     finally:
         connection.close()
-    app.extensions["moderation.engine"].dispose()
+    of(app).engine.dispose()
     for email in EMAILS:
         for form in (email, email.lower(), email.split("@")[0]):
             assert form.encode() not in raw

@@ -9,9 +9,10 @@ from typing import Any
 import html5lib
 import pytest
 
+from moderation.web.moderate.chrome import PRIVATE_HEADERS
+from moderation.web.pages import form_page_csp
+
 from conftest import make_app
-from moderation.pages import form_page_csp
-from moderation.queue_pages import PRIVATE_HEADERS
 
 NS = {"h": "http://www.w3.org/1999/xhtml"}
 EVERY_PAGE = {"default-src": "'none'", "style-src": "'self'", "form-action": "'self'",

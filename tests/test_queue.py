@@ -15,12 +15,12 @@ import html5lib
 import pytest
 from sqlalchemy import select, update
 
-from conftest import (
-    MODERATOR_PASSWORD, add_moderator, approved, csrf_from, log_in, make_app, moderate, submit,
-)
-from moderation import queue_store
-from moderation.database import session
-from moderation.models import AuditEntry, Comment, ModeratorSession
+from moderation.shared import of
+from moderation.store import queue as queue_store
+from moderation.store.database import session
+from moderation.store.models import AuditEntry, Comment, ModeratorSession
+
+from conftest import MODERATOR_PASSWORD, add_moderator, approved, csrf_from, log_in, make_app, moderate, submit
 
 HTML = "text/html; charset=utf-8"
 
@@ -144,7 +144,7 @@ def test_failed_log_ins_are_rate_limited(database_url, scope):
     assert client.get("/moderate/").status_code == 303  # the right password did not get in
     fresh = app.test_client()
     assert log_in(fresh, "other", environ_base={"REMOTE_ADDR": "192.0.2.1"}).status_code == 303
-    app.extensions["moderation.engine"].dispose()
+    of(app).engine.dispose()
 
 
 def test_successful_log_ins_are_not_counted(database_url):
@@ -152,7 +152,7 @@ def test_successful_log_ins_are_not_counted(database_url):
     add_moderator(app)
     for _ in range(4):
         assert log_in(app.test_client()).status_code == 303
-    app.extensions["moderation.engine"].dispose()
+    of(app).engine.dispose()
 
 
 @pytest.mark.parametrize(("base_url", "headers", "settings", "secure"), [
@@ -176,7 +176,7 @@ def test_session_cookie_flags(database_url, base_url, headers, settings, secure)
     assert flags["path"].strip() == "Path=/moderate/"  # never sent to the public API
     assert "expires" in flags  # the browser forgets it too, after SESSION_MAX_HOURS
     assert ("secure" in flags) is secure
-    app.extensions["moderation.engine"].dispose()
+    of(app).engine.dispose()
 
 
 def test_log_out_ends_the_session_even_for_a_kept_copy_of_the_cookie(app, mod_client):
@@ -232,7 +232,7 @@ def test_sessions_expire(app, mod_client, expiry):
             cookie_session["seen"] = int((datetime.now(timezone.utc) - timedelta(minutes=121)).timestamp())
     else:
         with app.app_context():
-            from moderation.database import writing
+            from moderation.store.database import writing
 
             with writing() as db:
                 db.execute(update(ModeratorSession).values(created_at=long_ago))
@@ -242,7 +242,7 @@ def test_sessions_expire(app, mod_client, expiry):
 def test_an_ended_session_tells_the_script_to_log_in_again(app, mod_client):
     token = csrf_from(mod_client, "/moderate/")
     with app.app_context():
-        from moderation.database import writing
+        from moderation.store.database import writing
 
         with writing() as db:
             db.execute(update(ModeratorSession).values(password_fp="changed elsewhere"))
@@ -275,7 +275,7 @@ def test_web_queue_settings(tmp_path, name, value, expected):
     else:
         app = create_app(config)
         assert app.config[name] == expected
-        app.extensions["moderation.engine"].dispose()
+        of(app).engine.dispose()
 
 
 # --- CSRF and the Origin check --------------------------------------------------------------

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from moderation.store.database import session
+from moderation.store.models import Comment
+
 from conftest import MODERATOR_PASSWORD, add_moderator, submit
-from moderation.database import session
-from moderation.models import Comment
 
 pytestmark = pytest.mark.browser
 

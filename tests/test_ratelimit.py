@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
+
+from moderation.core.addresses import client_key
+
 from conftest import comment, make_app
-
-from moderation.ratelimit import client_key
-
 
 
 def post(client, address: str = "203.0.113.5", headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]

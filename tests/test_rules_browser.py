@@ -6,11 +6,12 @@ import os
 
 import pytest
 from sqlalchemy import select
+from test_queue_browser import DESKTOP, log_in_page, open_page
+
+from moderation.store.database import session
+from moderation.store.models import Block, WordEntry
 
 from conftest import add_moderator, submit
-from moderation.database import session
-from moderation.models import Block, WordEntry
-from test_queue_browser import DESKTOP, log_in_page, open_page
 
 pytestmark = pytest.mark.browser
 

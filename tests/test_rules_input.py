@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from moderation.errors import ValidationFailed
-from moderation.rules_input import (
-    BlockInput, block_detail, block_kind, describe_block, parse_block, parse_block_form, parse_list, parse_note,
-    parse_premoderation, parse_words, premoderation_detail, words_detail,
+from moderation.core.rule_input import (
+    BlockInput,
+    block_detail,
+    block_kind,
+    describe_block,
+    parse_block,
+    parse_block_form,
+    parse_list,
+    parse_note,
+    parse_premoderation,
+    parse_words,
+    premoderation_detail,
+    words_detail,
 )
+from moderation.errors import ValidationFailed
 
 
 @pytest.mark.parametrize(("lines", "expected"), [

@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
+from test_queue import assert_nothing_runs, parse, payloads, text_of
+
+from moderation.shared import of
+from moderation.store.database import session, writing
+from moderation.store.models import Article, AuditEntry, Block, Comment, WordEntry
 
 from conftest import csrf_from, submit
-from moderation.database import session, writing
-from moderation.models import Article, AuditEntry, Block, Comment, WordEntry
-from test_queue import assert_nothing_runs, parse, payloads, text_of
 
 RULES = "/moderate/rules"
 
@@ -64,7 +66,7 @@ def snapshot(app: Any) -> tuple[Any, ...]:
 def digest(app: Any, email: str) -> str:
     """The keyed digest the service keeps of an email."""
     with app.app_context():
-        return app.extensions["moderation.vault"].digest(email)
+        return of(app).vault.digest(email)
 
 
 def flashed(client: Any) -> str:
@@ -255,7 +257,7 @@ def test_find_a_word(app, mod_client, seeded, query, hold, spam):
 
 
 def test_a_long_list_shows_its_first_words_and_says_so(app, mod_client, seeded, monkeypatch):
-    monkeypatch.setattr("moderation.rules_pages.WORDS_SHOWN", 3)
+    monkeypatch.setattr("moderation.web.moderate.rules.WORDS_SHOWN", 3)
     post(mod_client, "/moderate/rules/words", {"list": "spam", "words": "\n".join(f"w{n}" for n in range(5))})
     section = parse(mod_client.get(RULES)).find(".//section[@id='spam']")
     assert [text_of(s) for s in section.iter("span") if s.get("class") == "word"] == ["w0", "w1", "w2"]

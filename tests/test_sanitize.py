@@ -10,9 +10,10 @@ from pathlib import Path
 
 import html5lib
 import pytest
-from conftest import moderate, submit
 
-from moderation.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, LINK_REL, render
+from moderation.core.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, LINK_REL, render
+
+from conftest import moderate, submit
 
 REL = f'rel="{LINK_REL}"'
 CORPUS = Path(__file__).parent / "data" / "xss_payloads.txt"

@@ -6,14 +6,14 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, inspect
 
-from moderation.database import create_schema
-from moderation.schema import ddl, schema_sql
+from moderation.store.database import create_schema
+from moderation.store.schema import ddl, schema_sql
 
 SCHEMA = Path(__file__).parent.parent / "schema.sql"
 
 
 def test_schema_sql_is_what_the_models_generate() -> None:
-    assert SCHEMA.read_text() == schema_sql(), "run: python -m moderation.schema > schema.sql"
+    assert SCHEMA.read_text() == schema_sql(), "run: python -m moderation.store.schema > schema.sql"
 
 
 def describe(url: str) -> dict[str, list[tuple[str, str, bool]]]:

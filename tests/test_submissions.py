@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from moderation.core.submissions import is_article_id, parse_submission
 from moderation.errors import ValidationFailed
-from moderation.submissions import is_article_id, parse_submission
 
 VALID = {"name": "Ann", "email": "ann@example.org", "body": "Hello"}
 

@@ -14,9 +14,9 @@ from collections.abc import Callable
 import pytest
 from homoglyph.data import load_prototypes
 
-from moderation.rules import WordMatcher
-from moderation.sanitize import render
-from moderation.textfold import fold, visible_text
+from moderation.core.sanitize import render
+from moderation.core.textfold import fold, visible_text
+from moderation.core.wordlists import WordMatcher
 
 # ASCII that fold keeps as typed, though confusables.txt maps it (see textfold._prototypes).
 KEPT_ASCII = ["0", "1", "m", '"', "%"]

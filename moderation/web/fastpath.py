@@ -1,0 +1,81 @@
+"""A WSGI shortcut for the most frequent requests: an article's first page of comments.
+
+Every page view of an article asks for its comments, and usually nothing changed: the
+answer is a 304, or the page this worker already rendered, after one primary-key lookup
+(~10 µs). Flask's request machinery costs several times that, so this middleware answers
+exactly those cases itself — a GET of the first page of /api/v1/articles/<id>/comments
+whose If-None-Match matches the current version, or whose page is in this worker's cache
+— with the same headers and body the Flask view sends (a test compares them). Everything
+else, including any miss, query it does not recognise or error, goes to Flask unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask
+from werkzeug.http import parse_etags
+
+from moderation.core.origins import normalized_origins
+from moderation.core.submissions import ARTICLE_ID
+from moderation.shared import of
+from moderation.web.responses import make_request_id
+
+LIST_PATH = re.compile(rf"/api/v1/articles/({ARTICLE_ID.pattern})/comments")
+FIRST_PAGE = re.compile(r"(?:limit=(?:[1-9]|[1-9]\d|1\d\d|200))?")
+CACHE_CONTROL = "public, no-cache"  # the same as api.list_comments sends
+DEFAULT_LIMIT = 50  # the same as api.list_comments takes
+KNOWN_VERSION = "moderation.public_version"  # environ key: (article id, version, etag) looked up here
+
+StartResponse = Callable[..., Any]
+
+
+class Revalidation:
+    """Answers an article's first page before Flask: 304 when the client's copy is current,
+    the cached page itself when this worker has it; anything else goes to Flask."""
+
+    def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.shared = of(app)
+        self.wsgi_app = wsgi_app
+        self.allowed_origins = normalized_origins(app.config["ALLOWED_ORIGINS"])
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """A 304 or the cached page when this shortcut can give one; otherwise the Flask app's answer."""
+        if environ["REQUEST_METHOD"] == "GET":
+            answer = self._answer(environ)
+            if answer is not None:
+                status, headers, body = answer
+                start_response(status, headers)
+                return body
+        return self.wsgi_app(environ, start_response)
+
+    def _answer(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], list[bytes]] | None:
+        match = LIST_PATH.fullmatch(environ.get("PATH_INFO", ""))
+        query = environ.get("QUERY_STRING", "")
+        if match is None or not FIRST_PAGE.fullmatch(query):
+            return None
+        try:
+            version, etag = self.shared.versions.current(match[1])
+        except Exception:  # noqa: BLE001 -- Flask's path will answer, and log, properly
+            return None
+        environ[KNOWN_VERSION] = (match[1], version, etag)  # on a miss, Flask need not look again
+        if "HTTP_IF_NONE_MATCH" in environ and parse_etags(environ["HTTP_IF_NONE_MATCH"]).contains_weak(etag):
+            return "304 NOT MODIFIED", self._headers(environ, etag), []
+        limit = int(query.partition("=")[2] or DEFAULT_LIMIT)
+        page = self.shared.pages.get((match[1], version, limit, 0))
+        if page is None:
+            return None
+        content = [("Content-Type", "application/json"), ("Content-Length", str(len(page)))]
+        return "200 OK", content + self._headers(environ, etag), [page]
+
+    def _headers(self, environ: dict[str, Any], etag: str) -> list[tuple[str, str]]:
+        """The headers api.list_comments sends with the page (a test compares them)."""
+        headers = [("Cache-Control", CACHE_CONTROL), ("ETag", f'"{etag}"'), ("Vary", "Origin")]
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None and origin.lower() in self.allowed_origins:
+            headers += [("Access-Control-Allow-Origin", origin), ("Access-Control-Expose-Headers", "Retry-After")]
+        request_id = make_request_id(environ.get("HTTP_X_REQUEST_ID"))
+        return headers + [("X-Request-ID", request_id), ("X-Content-Type-Options", "nosniff")]

@@ -1,0 +1,50 @@
+"""One serializer per audience, so private fields cannot leak by accident.
+
+`public_comment` is the only shape that leaves through public routes: no email, no
+digest of it, no IP, no raw text. `moderator_comment` adds those for moderators.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from moderation.core.privacy import EmailVault
+from moderation.store.models import Comment
+
+
+def timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with a Z suffix."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def public_comment(comment: Any) -> dict[str, Any]:
+    """A comment as readers see it (takes a Comment or a row of the public columns)."""
+    return {
+        "id": comment.id,
+        "parent_id": comment.parent_id,
+        "author": {
+            "name": comment.author_name,
+            "website": comment.author_website,
+            "avatar": f"/avatars/{comment.avatar}.svg",
+        },
+        "html": comment.body_html,
+        "created_at": timestamp(comment.created_at),
+    }
+
+
+def moderator_comment(comment: Comment, vault: EmailVault) -> dict[str, Any]:
+    """A comment as moderators see it: the public fields plus the private ones.
+
+    `email` is null when the key that sealed it is no longer configured.
+    """
+    return {
+        **public_comment(comment),
+        "status": comment.status,
+        "reason": comment.reason,
+        "article_id": comment.article_id,
+        "email": vault.open_or_none(comment.email_sealed, comment.email_key_id),
+        "ip": comment.ip,
+        "body": comment.body_text,
+        "updated_at": timestamp(comment.updated_at),
+    }
