@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from moderation.core.status import whole_number
+
 # The honeypot's name in a form: enticing to a bot that fills every field, unknown to browsers'
 # autofill. People never see or reach it; the API calls it `hp`.
 HONEYPOT = "website_url"
@@ -48,9 +50,8 @@ def parent_id(value: str) -> int | str | None:
     """'0' or empty: no parent; ASCII digits: that id; anything else is passed on as given,
     so validation reports it together with every other field."""
     value = value.strip()
-    if value.isascii() and value.isdigit():
-        return int(value) or None
-    return value or None
+    number = whole_number(value, minimum=0)
+    return (value or None) if number is None else (number or None)
 
 
 def messages(fields: Mapping[str, str]) -> dict[str, str]:
@@ -78,8 +79,7 @@ def refusal(code: str, message: str, wait_seconds: int | None = None) -> str:
 
 def wait_seconds(retry_after: str | None) -> int | None:
     """The seconds a Retry-After header asks for (None when absent or given as a date)."""
-    value = (retry_after or "").strip()
-    return int(value) if value.isascii() and value.isdigit() else None
+    return whole_number((retry_after or "").strip(), minimum=0)
 
 
 def _order(api_field: str) -> int:

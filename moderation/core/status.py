@@ -21,9 +21,9 @@ QUEUE_STATUSES = (Status.PENDING, Status.APPROVED, Status.REJECTED, Status.SPAM)
 # What each moderator action (on the web, in the token API) makes of a comment.
 ACTIONS = {"approve": Status.APPROVED, "reject": Status.REJECTED, "spam": Status.SPAM, "delete": Status.DELETED}
 
-def whole_number(text: str | None, maximum: int | None = None) -> int | None:
-    """The number written in text when it is ASCII digits from 1 to maximum, else None."""
+def whole_number(text: str | None, maximum: int | None = None, minimum: int = 1) -> int | None:
+    """The number written in text when it is ASCII digits from minimum to maximum, else None."""
     if not text or not text.isascii() or not text.isdigit():
         return None
     number = int(text)
-    return number if 1 <= number and (maximum is None or number <= maximum) else None
+    return number if minimum <= number and (maximum is None or number <= maximum) else None
