@@ -173,7 +173,7 @@ def _claim(db: Session, nonce: str, expires_at: datetime) -> None:
         db.execute(delete(FormTokenUse).where(FormTokenUse.expires_at < expires_at - FORM_TOKEN_KEEP))
 
 
-def queue_page(status: Status, limit: int, after_id: int) -> Sequence[Comment]:
+def in_state(status: Status, limit: int, after_id: int) -> Sequence[Comment]:
     """Up to limit + 1 comments in a state, oldest first, for moderators."""
     query = (select(Comment).where(Comment.status == status, Comment.id > after_id)
              .order_by(Comment.id).limit(limit + 1))

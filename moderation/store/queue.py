@@ -91,7 +91,7 @@ def _search(text: str, email_digests: Sequence[str]) -> ColumnElement[bool]:
     return or_(*found)
 
 
-def queue_page(query: QueueQuery, email_digests: Sequence[str] = ()) -> QueuePage:
+def page(query: QueueQuery, email_digests: Sequence[str] = ()) -> QueuePage:
     """One page of comments in a state, in the queue's order, from its keyset cursor."""
     where = [Comment.status == query.status]
     if query.article:

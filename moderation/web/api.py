@@ -167,7 +167,7 @@ def moderation_queue() -> dict[str, Any]:
     if status not in QUEUE_STATUSES:
         raise ValidationFailed({"status": "must be one of " + ", ".join(QUEUE_STATUSES)})
     limit, after = _limit(), _after(f"queue:{status}")
-    rows, next_cursor = _page(list(comments.queue_page(Status(status), limit, after)), limit, f"queue:{status}")
+    rows, next_cursor = _page(list(comments.in_state(Status(status), limit, after)), limit, f"queue:{status}")
     return {"comments": [moderator_comment(row, shared().vault) for row in rows], "next": next_cursor}
 
 

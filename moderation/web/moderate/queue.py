@@ -46,7 +46,7 @@ def index() -> str:
     query = parse_query(request.args)
     digests = shared().vault.digests(query.search) if "@" in query.search else ()
     counts = queue_store.status_counts(query.article)
-    return render_template("moderate/queue.html", query=query, page=queue_store.queue_page(query, digests),
+    return render_template("moderate/queue.html", query=query, page=queue_store.page(query, digests),
                            tabs=QUEUE_STATUSES, counts=counts, select_all=request.args.get("select") == "all",
                            pending_total=None if query.article else counts[Status.PENDING])
 
