@@ -60,12 +60,13 @@
     row.classList.toggle("selected", box(row).checked);
   }
 
+  // The service answers a request that asks for JSON with its error envelope
+  // {"error", "message", "fields"?}; anything else (a proxy's page, say) gets the status line.
   async function problem(response) {
     try {
-      const page = new DOMParser().parseFromString(await response.text(), "text/html");
-      const heading = page.querySelector("h1");
-      if (heading) return heading.textContent.trim();
-    } catch (error) { /* fall through to the status line */ }
+      const envelope = await response.json();
+      if (envelope && typeof envelope.message === "string") return envelope.message;
+    } catch (error) { /* not our envelope: fall through to the status line */ }
     return `The server answered ${response.status}; nothing was changed.`;
   }
 
