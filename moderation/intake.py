@@ -24,8 +24,7 @@ from moderation.core.submissions import Submission, is_article_id, parse_submiss
 from moderation.core.wordlists import Rules
 from moderation.errors import ApiError, CommentsClosed, Duplicate, ValidationFailed
 from moderation.shared import shared
-from moderation.store import comments as store
-from moderation.store import counters
+from moderation.store import comments, counters
 from moderation.store.models import Comment
 from moderation.store.rules import current_rules
 
@@ -62,10 +61,10 @@ def accept(article_id: str, data: Mapping[str, object], ip: str | None, now: dat
     submission, vault = parse_submission(data), shared().vault
     supplied_key = antibot.commenter_key_from(data.get("commenter_key"))
     key = supplied_key or antibot.new_commenter_key()
-    author = store.Author(vault.digests(submission.email), supplied_key and antibot.commenter_key_hash(key), ip)
+    author = comments.Author(vault.digests(submission.email), supplied_key and antibot.commenter_key_hash(key), ip)
     body_digest = hashlib.sha256(submission.body.encode()).hexdigest()
     since = now - DUPLICATE_WINDOW
-    context = store.submission_context(article_id, submission.parent_id, body_digest, author, since)
+    context = comments.submission_context(article_id, submission.parent_id, body_digest, author, since)
     _refuse_early(context, now)
     counters.spend_submission(ip)  # from here on the submission costs us: it counts
     html = sanitize.render(submission.body)
@@ -77,14 +76,14 @@ def accept(article_id: str, data: Mapping[str, object], ip: str | None, now: dat
     decision = policy.decide(signals, rules, settings)
     comment = _comment(article_id, submission, (html, body_digest), decision, author, key,
                        context.returning_avatar, now)
-    new = store.NewComment(comment, author, since, _article_details(submission, decision),
+    new = comments.NewComment(comment, author, since, _article_details(submission, decision),
                            token.nonce, now + timedelta(seconds=antibot.FORM_TOKEN_MAX_AGE))
     return Accepted(_store(new, lambda: policy.decide(replace(signals, form_token=policy.FormToken.REUSED),
                                                       rules, settings)), key)
 
 
 def _comment(article_id: str, submission: Submission, body: tuple[str, str], decision: policy.Decision,
-             author: store.Author, key: str, returning_avatar: str | None, now: datetime) -> Comment:
+             author: comments.Author, key: str, returning_avatar: str | None, now: datetime) -> Comment:
     """The comment to store (body: its HTML and digest): its email sealed, its author's avatar (theirs,
     when proven), its key hashed."""
     (html, body_digest), key_hash, vault = body, antibot.commenter_key_hash(key), shared().vault
@@ -98,7 +97,7 @@ def _comment(article_id: str, submission: Submission, body: tuple[str, str], dec
     )
 
 
-def _refuse_early(context: store.SubmissionContext, now: datetime) -> None:
+def _refuse_early(context: comments.SubmissionContext, now: datetime) -> None:
     """The refusals that cost one read: a closed article, a parent that is not public, a proven duplicate."""
     if policy.comments_closed(context.closed, context.opened_at, now, current_app.config["CLOSE_AFTER_DAYS"]):
         raise CommentsClosed()
@@ -135,11 +134,11 @@ def _article_details(submission: Submission, decision: policy.Decision) -> tuple
     return submission.article_title, url
 
 
-def _store(new: store.NewComment, without_token: Callable[[], policy.Decision]) -> Comment:
+def _store(new: comments.NewComment, without_token: Callable[[], policy.Decision]) -> Comment:
     """Store the comment; if its form token had already served another, decide again without it."""
     try:
-        return store.add_comment(new)
-    except store.FormTokenReused:
+        return comments.add_comment(new)
+    except comments.FormTokenReused:
         again, comment = without_token(), new.comment
         comment.status, comment.reason = again.status, again.reason
-        return store.add_comment(replace(new, form_nonce=None))
+        return comments.add_comment(replace(new, form_nonce=None))
