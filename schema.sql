@@ -1,5 +1,5 @@
 -- The database schema of the comment moderation service.
--- Generated from moderation/models.py by `python -m moderation.schema > schema.sql`;
+-- Generated from moderation/store/models.py by `python -m moderation.store.schema > schema.sql`;
 -- `flask --app app init-db` creates it (and is safe to run again).
 
 -- ===== SQLite (the embedded default) =====

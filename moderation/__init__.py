@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from flask import Config, Flask
+
+if TYPE_CHECKING:
+    from moderation.shared import Shared
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -13,29 +16,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from moderation import cli, settings
-    from moderation.core.privacy import EmailVault
-    from moderation.shared import KEY, Shared
-    from moderation.store import counters, database, rules, versions
-    from moderation.web import api, cors, fastpath, moderate, pagecache, pages, responses
-    from moderation.web.moderate.throttle import LoginThrottle, throttle_secret
+    from moderation.shared import KEY
+    from moderation.store import database
+    from moderation.web import api, cors, fastpath, moderate, pages, responses
 
     app = Flask(__name__, instance_relative_config=True)
     settings.load_settings(app, test_config)
-    config = app.config
-
-    # What every request and command shares, built once, each from what it needs.
-    engine = database.make_engine(config["DATABASE_URL"], config["DATABASE_POOL_SIZE"])
-    limit_counters = counters.open_counters(config["RATELIMIT_STORAGE"], engine)
-    app.extensions[KEY] = Shared(
-        engine=engine,
-        sessions=database.session_factory(engine),
-        vault=EmailVault(config["SECRET_KEY"], config["OLD_SECRET_KEYS"]),
-        versions=versions.PublicVersions(engine, config["SECRET_KEY"]),
-        rules=rules.RulesCache(),
-        counters=limit_counters,
-        login_throttle=LoginThrottle(limit_counters, throttle_secret(config["SECRET_KEY"])),
-        pages=pagecache.PageCache(config["PAGE_CACHE_BYTES"]),
-    )
+    app.extensions[KEY] = _shared_objects(app.config)
 
     # Requests: sessions and errors first, then the API, the public pages, the moderators' pages.
     database.init_app(app)
@@ -51,8 +38,31 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
 
     # WSGI middleware, innermost first: the proxy's client address, then the first-page shortcut.
-    if config["TRUSTED_PROXIES"]:
+    # Wrapping app.wsgi_app is Flask's documented way, but Flask types it as a method: hence the ignores.
+    if app.config["TRUSTED_PROXIES"]:
         # The nearest proxy also says whether the client used https (for Secure cookies).
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config["TRUSTED_PROXIES"], x_proto=1)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)  # type: ignore[method-assign]
     app.wsgi_app = fastpath.Revalidation(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
+
+
+def _shared_objects(config: Config) -> Shared:
+    """What every request and command of one app shares, built once, each from what it needs."""
+    from moderation.core.privacy import EmailVault
+    from moderation.shared import Shared
+    from moderation.store import counters, database, rules, versions
+    from moderation.web.moderate.throttle import LoginThrottle, throttle_secret
+    from moderation.web.pagecache import PageCache
+
+    engine = database.make_engine(config["DATABASE_URL"], config["DATABASE_POOL_SIZE"])
+    limit_counters = counters.open_counters(config["RATELIMIT_STORAGE"], engine)
+    return Shared(
+        engine=engine,
+        sessions=database.session_factory(engine),
+        vault=EmailVault(config["SECRET_KEY"], config["OLD_SECRET_KEYS"]),
+        versions=versions.PublicVersions(engine, config["SECRET_KEY"]),
+        rules=rules.RulesCache(),
+        counters=limit_counters,
+        login_throttle=LoginThrottle(limit_counters, throttle_secret(config["SECRET_KEY"])),
+        pages=PageCache(config["PAGE_CACHE_BYTES"]),
+    )

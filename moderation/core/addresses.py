@@ -9,7 +9,7 @@ import ipaddress
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-MAPPED = ipaddress.ip_network("::ffff:0:0/96")
+MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
 
 
 def client_ip(address: str | None) -> IPAddress | None:
@@ -23,7 +23,7 @@ def client_ip(address: str | None) -> IPAddress | None:
     return ip
 
 
-def anonymize_ip(address: str) -> str:
+def anonymize_ip(address: str | None) -> str:
     """Cut an address down to its network: /24 for IPv4, /48 for IPv6."""
     ip = client_ip(address)
     if ip is None:

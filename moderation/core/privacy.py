@@ -30,7 +30,7 @@ class EmailVault:
     """Seals, opens and digests emails with keys derived from the secret key."""
 
     def __init__(self, secret_key: str, old_secret_keys: tuple[str, ...] = ()) -> None:
-        self._sealing = {}
+        self._sealing: dict[str, AESGCM] = {}
         for secret in (secret_key, *old_secret_keys):
             key = _derive(secret, "moderation email sealing v1")
             self._sealing.setdefault(hashlib.sha256(key).hexdigest()[:16], AESGCM(key))

@@ -19,9 +19,9 @@ from moderation.errors import ValidationFailed
 
 DONE = {"approve": "Approved", "reject": "Rejected", "spam": "Marked as spam", "delete": "Deleted"}
 AUDIT_ACTIONS = ("approved", "rejected", "spam", "deleted", "edited", "closed", "reopened", "password",
-                 # the rules page (rules_pages), and the purge the CLI records
+                 # the rules page (web/moderate/rules), and the purge the CLI records
                  "word_added", "word_removed", "blocked", "unblocked", "premoderation", "purge",
-                 # the articles page (rules_pages)
+                 # the articles page (web/moderate/articles)
                  "article_details")
 COUNT_CAP = 10_000
 PAGE_SIZE, PAGE_MAX, SEARCH_MAX, BULK_MAX = 50, 200, 200, 200

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from functools import partial
+from typing import TYPE_CHECKING
 
 from bleach.linkifier import LinkifyFilter
 from bleach.sanitizer import Cleaner
+
+if TYPE_CHECKING:  # bleach's stubs type its vendored html5lib as html5lib, which is not installed to run
+    from html5lib.filters.base import Filter
+else:
+    from bleach.html5lib_shim import Filter
 
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "cite", "code", "del", "em", "i", "q", "s", "strike", "strong",
@@ -23,6 +29,7 @@ URL_ATTRIBUTES = {"a": "href", "blockquote": "cite", "q": "cite"}
 ALLOWED_ATTRIBUTES = {"a": ("href", "title"), "abbr": ("title",), "blockquote": ("cite",), "q": ("cite",)}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
+Attributes = MutableMapping[tuple[str | None, str], str]  # a tag's attributes: (namespace, name) -> value
 
 BLOCK_START = re.compile(r"\s*<(?:p|pre|ul|ol|blockquote)[\s>]", re.IGNORECASE)
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
@@ -43,20 +50,20 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     return scheme == "mailto" or rest.startswith("//")
 
 
-def _set_rel(attrs: dict, new: bool = False) -> dict:
+def _set_rel(attrs: Attributes, new: bool = False) -> Attributes:
     """Linkify callback: every link gets the same rel, whatever the author wrote."""
     if (None, "href") in attrs:
         attrs[(None, "rel")] = LINK_REL
     return attrs
 
 
-class CommentsAsText:
+class CommentsAsText(Filter):
     """An html5lib filter that shows HTML comments as the text the author typed."""
 
-    def __init__(self, source: Iterable[dict]) -> None:
+    def __init__(self, source: Iterable[dict[str, object]]) -> None:
         self.source = source
 
-    def __iter__(self) -> Iterator[dict]:
+    def __iter__(self) -> Iterator[dict[str, object]]:
         for token in self.source:
             if token["type"] == "Comment":
                 yield {"type": "Characters", "data": f"<!--{token['data']}-->"}

@@ -14,7 +14,7 @@ from html import unescape
 
 # Every code point in use lives in planes 0-3 and 14 (15 and 16 are private use).
 _SCANNED = (range(0x40000), range(0xE0000, 0xE1000))
-# Sanitized HTML (moderation/sanitize.py render) holds no "<" but tags: a readable regex is safe.
+# Sanitized HTML (core.sanitize.render) holds no "<" but tags: a readable regex is safe.
 _BLOCK_TAG = re.compile(r"<(?:/?(?:p|pre|ul|ol|li|blockquote)|br)\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 

@@ -44,6 +44,7 @@ class WordMatcher:
         """Walk the folded texts in order, folding (lazily) only as far as the first match."""
         if self._empty:
             return None
+        word: str  # what add_word stored (pyahocorasick ships no types)
         for text in folded:
             for _end, word in self._automaton.iter(text):
                 return word

@@ -12,9 +12,9 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, and_, case, delete, func, or_, select, update
+from sqlalchemy import CursorResult, Row, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from moderation.core.addresses import anonymize_ip
@@ -210,8 +210,9 @@ def purge(now: datetime, pending_days: int, spam_days: int, ip_days: int) -> Pur
         counts = [0, 0]
         for position, (status, days) in enumerate(((Status.PENDING, pending_days), (Status.SPAM, spam_days))):
             if days:
-                counts[position] = db.execute(delete(Comment).where(
-                    Comment.status == status, Comment.created_at < now - timedelta(days=days))).rowcount
+                # Session.execute is typed to return a Result; a DELETE's is a CursorResult (SQLAlchemy's advice).
+                counts[position] = cast(CursorResult[Any], db.execute(delete(Comment).where(
+                    Comment.status == status, Comment.created_at < now - timedelta(days=days)))).rowcount
         addresses = 0
         if ip_days:
             old = db.execute(select(Comment.id, Comment.ip).where(
@@ -220,7 +221,7 @@ def purge(now: datetime, pending_days: int, spam_days: int, ip_days: int) -> Pur
             for comment_id, ip in old:
                 db.execute(update(Comment).where(Comment.id == comment_id).values(ip=anonymize_ip(ip)))
             addresses = len(old)
-        result = Purged(*counts, addresses)
+        result = Purged(counts[0], counts[1], addresses)
         db.add(audit_entry(None, "purge", now, detail=f"{result.pending} pending, {result.spam} spam "
                                                               f"deleted; {result.addresses} IP addresses anonymized"))
     return result

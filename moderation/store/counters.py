@@ -14,12 +14,14 @@ from __future__ import annotations
 import math
 import random
 import time
+from contextlib import AbstractContextManager
+from typing import cast
 
 from flask import current_app
 from limits import parse_many
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
-from sqlalchemy import Engine, case, delete, func, select
+from sqlalchemy import Connection, Engine, case, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderation.core.addresses import client_key
@@ -34,8 +36,9 @@ class DatabaseStorage(Storage):
 
     STORAGE_SCHEME = ["moderation-database"]
 
-    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: object) -> None:
-        self.engine: Engine = options.pop("engine")  # type: ignore[assignment]
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, *, engine: Engine,
+                 **options: float | str | bool) -> None:
+        self.engine = engine
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
 
     @property
@@ -43,7 +46,7 @@ class DatabaseStorage(Storage):
         """What the database raises when it fails (the `limits` protocol)."""
         return SQLAlchemyError
 
-    def _writing(self):  # type: ignore[no-untyped-def]
+    def _writing(self) -> AbstractContextManager[Connection]:
         return self.engine.execution_options(sqlite_begin="IMMEDIATE").begin()
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
@@ -60,7 +63,7 @@ class DatabaseStorage(Storage):
             },
         ).returning(RateCounter.count)
         with self._writing() as connection:
-            count = connection.execute(statement).scalar_one()
+            count: int = connection.execute(statement).scalar_one()
             if random.random() < 0.01:  # now and then, forget windows long gone
                 connection.execute(delete(RateCounter).where(RateCounter.expires_at < now - 3600))
         return count
@@ -102,7 +105,8 @@ class DatabaseStorage(Storage):
 def open_counters(uri: str, engine: Engine) -> Storage:
     """The counters every per-client limit shares: Redis (or any `limits` storage) when uri names
     one, else the database's table."""
-    return storage_from_string(uri) if uri else DatabaseStorage(engine=engine)
+    # An "async+" scheme would give an async storage, which nothing here could use.
+    return cast(Storage, storage_from_string(uri)) if uri else DatabaseStorage(engine=engine)
 
 
 def submission_limits(rate: str, flood_seconds: int) -> str:

@@ -119,6 +119,7 @@ class HotQuery:
         connection = self._engine.raw_connection()
         self.opened += 1
         driver = connection.driver_connection
+        assert driver is not None  # only an invalidated connection has none, and this one is new
         connection.detach()  # ours now, not the pool's: close() really closes it
         if self._engine.dialect.name == "postgresql":
             driver.rollback()
@@ -160,7 +161,8 @@ def session() -> Session:
     """The current app context's read session, opened on first use."""
     if "db_session" not in g:
         g.db_session = shared().sessions()
-    return g.db_session  # type: ignore[no-any-return]
+    current: Session = g.db_session  # g holds anything: this is what the line above stored
+    return current
 
 
 def release_reads() -> None:

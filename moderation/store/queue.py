@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, ScalarSelect, func, or_, select
 
@@ -61,7 +60,7 @@ class ArticleSummary:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _capped(*where: ColumnElement[bool], cap: int = COUNT_CAP) -> ScalarSelect[Any]:
+def _capped(*where: ColumnElement[bool], cap: int = COUNT_CAP) -> ScalarSelect[int]:
     """Count matching comments, but stop past cap: a full COUNT(*) would scan them all."""
     first = select(Comment.id).where(*where).limit(cap + 1).subquery()
     return select(func.count()).select_from(first).scalar_subquery()
@@ -83,8 +82,8 @@ def _search(text: str, email_digests: Sequence[str]) -> ColumnElement[bool]:
     """Name, website or text containing text; or the whole email address (its digest under any
     listed secret key), or IP, equal to it."""
     pattern = contains_pattern(text)
-    found = [column.ilike(pattern, escape="\\")
-             for column in (Comment.author_name, Comment.author_website, Comment.body_text)]
+    found: list[ColumnElement[bool]] = [column.ilike(pattern, escape="\\")
+                                        for column in (Comment.author_name, Comment.author_website, Comment.body_text)]
     found.append(Comment.ip == text)
     if email_digests:
         found.append(Comment.email_digest.in_(email_digests))
@@ -93,7 +92,7 @@ def _search(text: str, email_digests: Sequence[str]) -> ColumnElement[bool]:
 
 def page(query: QueueQuery, email_digests: Sequence[str] = ()) -> QueuePage:
     """One page of comments in a state, in the queue's order, from its keyset cursor."""
-    where = [Comment.status == query.status]
+    where: list[ColumnElement[bool]] = [Comment.status == query.status]
     if query.article:
         where.append(Comment.article_id == query.article)
     if query.search:
@@ -114,7 +113,7 @@ def page(query: QueueQuery, email_digests: Sequence[str] = ()) -> QueuePage:
                      has_next=True if backwards else more)
 
 
-def _parents(ids: Iterable[int | None]) -> dict[int, Parent]:
+def _parents(ids: Iterable[int | None]) -> dict[int | None, Parent]:
     wanted = {parent_id for parent_id in ids if parent_id is not None}
     if not wanted:
         return {}

@@ -7,17 +7,18 @@ while the file and the models disagree, so the schema cannot drift unreviewed.
 from __future__ import annotations
 
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from moderation.store.models import Base
 
 HEADER = """-- The database schema of the comment moderation service.
--- Generated from moderation/models.py by `python -m moderation.schema > schema.sql`;
+-- Generated from moderation/store/models.py by `python -m moderation.store.schema > schema.sql`;
 -- `flask --app app init-db` creates it (and is safe to run again).
 """
 
 
-def _statement(element, dialect) -> str:  # type: ignore[no-untyped-def]
+def _statement(element: CreateTable | CreateIndex, dialect: Dialect) -> str:
     text = str(element.compile(dialect=dialect)).strip()
     return "\n".join(line.rstrip() for line in text.splitlines()) + ";"
 

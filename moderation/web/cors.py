@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import cast
 
 from flask import Flask, Response, request
 from flask_cors import CORS
@@ -29,7 +30,8 @@ def init_app(app: Flask) -> None:
                for origin in sorted(normalized_origins(app.config["ALLOWED_ORIGINS"]))]
     hooks = app.after_request_funcs.setdefault(None, [])
     before = list(hooks)
-    CORS(app, resources={PUBLIC_API: {
+    # flask-cors matches compiled patterns as resource keys too (core.parse_resources); types-Flask-Cors says str.
+    CORS(app, resources={PUBLIC_API: {  # type: ignore[dict-item]
         "origins": allowed,
         "methods": ["GET", "HEAD", "POST"],
         "allow_headers": ["Content-Type"],
@@ -37,7 +39,9 @@ def init_app(app: Flask) -> None:
         "max_age": PREFLIGHT_MAX_AGE,
         "supports_credentials": False,
     }})
-    hooks[:] = [hook if hook in before else _only_with_origin(hook) for hook in hooks]  # CORS()'s own
+    # CORS()'s own hook, which is sync (Flask types the list for async hooks too).
+    hooks[:] = [hook if hook in before else _only_with_origin(cast(Callable[[Response], Response], hook))
+                for hook in hooks]
 
 
 def _vary_by_origin(response: Response) -> Response:

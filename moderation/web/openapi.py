@@ -171,7 +171,7 @@ AFTER = _param("after", "query", _string(pattern.CURSOR),
                "this list is 400 invalid_cursor.")
 IF_NONE_MATCH = _param("If-None-Match", "header", {"type": "string"},
                        "An ETag from an earlier answer: 304 while the approved comments are unchanged.")
-TOKEN = [{"bearer": []}]
+TOKEN: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from flask import (
 )
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response as BaseResponse
 
 from moderation.core import forms, origins
 from moderation.core.antibot import issue_form_token, read_form_token
@@ -116,7 +117,7 @@ def _form_token_for(article_id: str, sent: object = None) -> str | None:
 
 
 @bp.post("/comments")
-def submit_form() -> Response:
+def submit_form() -> BaseResponse:
     """The plain HTML form: 303 back to the article, or the form again naming every error."""
     article_id, data = forms.from_wordpress(request.form)
     try:

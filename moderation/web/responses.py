@@ -13,7 +13,7 @@ import uuid
 
 import sqlalchemy.exc
 from flask import Flask, Response, g, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from moderation.errors import ApiError, Unavailable
 
@@ -61,7 +61,7 @@ def _from_http(exception: HTTPException) -> Response:
     code, message = HTTP_CODES.get(exception.code or 500, ("http_error", exception.description or ""))
     error = ApiError(message, code=code, status=exception.code)
     response = respond(error)
-    if exception.code == 405 and exception.valid_methods:
+    if isinstance(exception, MethodNotAllowed) and exception.valid_methods:
         response.headers["Allow"] = ", ".join(exception.valid_methods)
     if exception.code == 429 and exception.response is not None:
         response.headers.update(exception.response.headers)

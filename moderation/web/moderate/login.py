@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from limits import RateLimitItem
+from werkzeug.wrappers import Response as BaseResponse
 
 from moderation.core.addresses import client_key
 from moderation.core.credentials import check_new_password
@@ -61,7 +62,7 @@ def login() -> Any:
 
 
 @bp.post("/logout")
-def logout() -> Response:
+def logout() -> BaseResponse:
     """End this browser's session for good."""
     sessions.end_session()
     flash("You have logged out.")

@@ -42,7 +42,8 @@ def wait_after(failures: int, cap: int = MAX_DELAY) -> int:
     """Seconds a (name, address) pair waits after its `failures`-th consecutive failure."""
     if failures <= FREE_FAILURES:
         return 0
-    return min(cap, 2 ** min(failures - FREE_FAILURES - 1, 32))
+    delay: int = 2 ** min(failures - FREE_FAILURES - 1, 32)  # int ** int is typed Any: a negative power is a float
+    return min(cap, delay)
 
 
 def retry_after(expiry: float, now: float) -> int:
