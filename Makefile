@@ -28,3 +28,13 @@ run: install
 
 test: install
 	$(PYTHON) -m pytest
+
+# The pure and in-process tests only: no browser, no gunicorn, no PostgreSQL, no Redis.
+# The markers are set by tests/conftest.py from the fixtures each test uses.
+.PHONY: test-fast
+test-fast: install
+	$(PYTHON) -m pytest -m "not browser and not server and not postgresql and not redis"
+
+.PHONY: check
+check: install
+	$(VENV)/bin/mypy

@@ -14,7 +14,7 @@ import pytest
 from moderation.shared import of
 from moderation.web.pagecache import PageCache
 
-from conftest import Classifier, LiveServer, add_moderator, approved, comment, log_in, make_app, moderate
+from helpers import Classifier, LiveServer, add_moderator, approved, comment, log_in, make_app, moderate
 
 DEEP = "[" * 30_000 + "]" * 30_000
 

@@ -12,7 +12,7 @@ from moderation.shared import of
 from moderation.store.database import writing
 from moderation.store.models import Article
 
-from conftest import approved, comment, make_app, make_token, moderate, submit
+from helpers import TEST_SECRET, add_moderator, approved, comment, make_app, moderate, submit
 
 AUTH = "Authorization"
 
@@ -219,7 +219,7 @@ def test_etags_differ_between_databases(tmp_path) -> None:  # type: ignore[no-un
     for name in ("one", "two"):
         app = make_app(f"sqlite:///{tmp_path}/{name}.sqlite3")
         client = app.test_client()
-        approved(client, make_token(app.test_cli_runner()))
+        approved(client, add_moderator(app))
         etags.add(client.get("/api/v1/articles/12345/comments").headers["ETag"])
         time.sleep(0.002)
     assert len(etags) == 2  # a database made anew never answers 304 to a copy of the old one
@@ -301,8 +301,6 @@ def test_health(client) -> None:  # type: ignore[no-untyped-def]
 def test_health_when_the_database_is_gone(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from moderation import create_app
 
-    from conftest import TEST_SECRET
-
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/x.sqlite3", "SECRET_KEY": TEST_SECRET})
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
@@ -346,7 +344,7 @@ def test_public_answers_carry_no_cookie(client, token) -> None:  # type: ignore[
 def test_the_revalidation_shortcut_answers_as_the_view_does(database_url, origin, query) -> None:  # type: ignore[no-untyped-def]
     app = make_app(database_url, ALLOWED_ORIGINS="https://blog.example")
     client = app.test_client()
-    approved(client, make_token(app.test_cli_runner()))
+    approved(client, add_moderator(app))
     url = f"/api/v1/articles/12345/comments{query}"
     headers = {"If-None-Match": client.get(url).headers["ETag"], "X-Request-ID": "req-1",
                **({"Origin": origin} if origin else {})}
@@ -364,7 +362,7 @@ def test_the_revalidation_shortcut_answers_as_the_view_does(database_url, origin
 def test_the_shortcut_serves_a_cached_page_as_the_view_does(database_url, origin, query) -> None:  # type: ignore[no-untyped-def]
     app = make_app(database_url, ALLOWED_ORIGINS="https://blog.example")
     client = app.test_client()
-    token = make_token(app.test_cli_runner())
+    token = add_moderator(app)
     for body in ("one", "two", "three"):
         approved(client, token, body=body)
     url = f"/api/v1/articles/12345/comments{query}"

@@ -10,14 +10,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
-from test_queue import assert_nothing_runs, parse, text_of
 
 from moderation.core.rule_input import ArticleDetails, details_detail, parse_article_details
 from moderation.errors import ValidationFailed
 from moderation.store.database import session, writing
 from moderation.store.models import Article, AuditEntry
 
-from conftest import csrf_from, submit
+from helpers import assert_nothing_runs, csrf_from, parse, submit, text_of
 
 ARTICLES = "/moderate/articles"
 DETAILS = "/moderate/articles/12345/details"

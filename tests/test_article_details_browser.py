@@ -11,13 +11,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from test_queue_browser import DESKTOP, PHONE, log_in_page, open_page
 
 from moderation.store import articles
 from moderation.store.database import session
 from moderation.store.models import Article
 
-from conftest import add_moderator, submit
+from helpers import DESKTOP, PHONE, add_moderator, log_in_page, open_page, submit
 
 pytestmark = pytest.mark.browser
 

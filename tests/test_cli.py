@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import submit
+from helpers import submit
 
 
 def test_create_moderator_and_token(runner, client) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ import pytest
 
 from moderation.shared import of
 
-from conftest import comment, make_app
+from helpers import comment, make_app
 
 BLOG = "https://blog.example"
 ORIGINS = f"{BLOG},http://127.0.0.1:8080,http://[::1]:8080,https://www.shop.example:443"

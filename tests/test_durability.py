@@ -20,7 +20,7 @@ from sqlalchemy import make_url, select
 from moderation.shared import of
 from moderation.store.models import Article, Comment
 
-from conftest import HTTP_TIMEOUT, TRANSPORT_ERRORS, Reply, fetch
+from helpers import HTTP_TIMEOUT, TRANSPORT_ERRORS, Reply, fetch
 
 QUEUES = ("pending", "approved", "rejected", "spam")
 

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from moderation.store.database import session
 from moderation.store.models import Article
 
-from conftest import approved, moderate, submit
+from helpers import add_moderator, approved, moderate, submit
 
 pytestmark = pytest.mark.browser
 
@@ -80,10 +80,8 @@ def blog() -> Iterator[StaticSite]:
 
 
 def token_for(server: Any) -> str:
-    """A moderator token for a live server, made through its CLI."""
-    runner = server.app.test_cli_runner()
-    runner.invoke(args=["create-moderator", "mod", "--password-stdin"], input="correct horse\n")
-    return runner.invoke(args=["create-token", "mod"]).output.strip().splitlines()[-1]
+    """A moderator token for a live server."""
+    return add_moderator(server.app)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from conftest import make_app
+from helpers import make_app
 
 ENVELOPE_CASES = [
     ("get", "/api/v1/no/such/route", 404, "not_found"),

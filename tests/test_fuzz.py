@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from moderation.shared import of
 
-from conftest import make_app
+from helpers import make_app
 
 FIELDS = ["name", "email", "website", "body", "parent_id", "article_title", "article_url", "hp",
           "form_token", "commenter_key"]

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from conftest import MODERATOR_PASSWORD, add_moderator, make_app
+from helpers import MODERATOR_PASSWORD, add_moderator, make_app
 
 LIMIT = 5
 BURST = 16

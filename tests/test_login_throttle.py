@@ -7,7 +7,6 @@ attempt costs no password hash, and any name is a 401 or 429, never a 500.
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
@@ -34,9 +33,8 @@ from moderation.web.moderate.throttle import (
     wait_after,
 )
 
-from conftest import MODERATOR_PASSWORD, add_moderator, csrf_from, log_in, make_app
+from helpers import MODERATOR_PASSWORD, add_moderator, csrf_from, log_in, make_app
 
-REDIS_URL = os.environ.get("MODERATION_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SECRET = b"k" * 32
 TOO_MANY = "Too many failed log-ins"
 

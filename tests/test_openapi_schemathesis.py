@@ -26,7 +26,7 @@ from moderation.core.submissions import parse_submission
 from moderation.errors import ValidationFailed
 from moderation.web.openapi import document
 
-from conftest import add_moderator, comment, make_app, moderate, submit
+from helpers import add_moderator, comment, make_app, moderate, submit
 
 SEED = 20261130
 MAX_EXAMPLES = 40  # per operation and phase; the coverage phase adds its boundary cases

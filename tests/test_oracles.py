@@ -13,7 +13,7 @@ from moderation.settings import SettingsError
 from moderation.store.database import writing
 from moderation.store.models import Comment
 
-from conftest import TEST_SECRET, add_moderator, approved, comment, log_in, make_app, make_token, moderate
+from helpers import TEST_SECRET, add_moderator, approved, comment, log_in, make_app, moderate
 
 ANN = "ann.regular@example.org"
 ANN_ADDRESS, STRANGER = "192.0.2.10", "198.51.100.66"
@@ -69,7 +69,7 @@ def test_a_duplicate_needs_proof_of_the_same_author(client, ann, app) -> None:  
 
 def test_an_avatar_is_not_drawn_from_the_typed_email_alone(database_url) -> None:  # type: ignore[no-untyped-def]
     app = make_app(database_url, PREMODERATION="first-time")
-    client, token = app.test_client(), make_token(app.test_cli_runner())
+    client, token = app.test_client(), add_moderator(app)
     first = post(client, ANN_ADDRESS, email=ANN, body="My first comment here.")
     moderate(client, token, first.json["id"], "approve")
     real = published(client)[0]["author"]["avatar"]
@@ -127,7 +127,7 @@ def test_sqlite_without_a_secret_key_makes_one(tmp_path, monkeypatch) -> None:  
 
 def test_rotating_the_secret_key_keeps_blocks_duplicates_and_returning_authors(database_url) -> None:  # type: ignore[no-untyped-def]
     before = make_app(database_url, PREMODERATION="first-time")
-    client, token = before.test_client(), make_token(before.test_cli_runner())
+    client, token = before.test_client(), add_moderator(before)
     first = post(client, ANN_ADDRESS, email=ANN, body="Approved under the old key.")
     moderate(client, token, first.json["id"], "approve")
     assert before.test_cli_runner().invoke(args=["blocks", "add", "email", "spammer@example.org"]).exit_code == 0

@@ -20,7 +20,7 @@ from moderation.shared import of
 from moderation.store.database import writing
 from moderation.store.models import Article
 
-from conftest import TEST_SECRET, approved, make_app, submit
+from helpers import TEST_SECRET, approved, make_app, submit
 
 DATA = Path(__file__).parent / "data"
 EMBED_JS = Path(__file__).parent.parent / "moderation" / "static" / "embed.js"

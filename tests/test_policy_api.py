@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from moderation.store.database import writing
 from moderation.store.models import Article, Comment
 
-from conftest import Classifier, comment, make_app, make_token, moderate
+from helpers import Classifier, add_moderator, comment, make_app, moderate
 
 
 class Client:
@@ -21,7 +21,7 @@ class Client:
     def __init__(self, database_url: str, **settings: object) -> None:
         self.app = make_app(database_url, **settings)
         self.http = self.app.test_client()
-        self.token = make_token(self.app.test_cli_runner())
+        self.token = add_moderator(self.app)
 
     def submit(self, article: str = "post", address: str = "192.0.2.10", **fields: object):  # type: ignore[no-untyped-def]
         return self.http.post(f"/api/v1/articles/{article}/comments", json=comment(**fields),

@@ -11,7 +11,7 @@ from cryptography.exceptions import InvalidTag
 from moderation.core.privacy import EmailVault
 from moderation.shared import of
 
-from conftest import approved, make_app, make_token, submit
+from helpers import add_moderator, approved, make_app, submit
 
 COMMENTER_IP = "203.0.113.77"
 EMAILS = ["Ann.Private@Example.org", "bob.secret@example.net", "carol+tag@example.com"]
@@ -108,7 +108,7 @@ def test_no_plaintext_email_in_the_sqlite_file(tmp_path) -> None:  # type: ignor
     path = tmp_path / "private.sqlite3"
     app = make_app(f"sqlite:///{path}")
     client = app.test_client()
-    moderator_token = make_token(app.test_cli_runner())
+    moderator_token = add_moderator(app)
     for number, email in enumerate(EMAILS):
         approved(client, moderator_token, email=email, body=f"comment {number}")
     raw = b"".join(file.read_bytes() for file in tmp_path.iterdir() if file.name.startswith("private"))

@@ -12,7 +12,7 @@ import pytest
 from moderation.web.moderate.chrome import PRIVATE_HEADERS
 from moderation.web.pages import form_page_csp
 
-from conftest import make_app
+from helpers import make_app
 
 NS = {"h": "http://www.w3.org/1999/xhtml"}
 EVERY_PAGE = {"default-src": "'none'", "style-src": "'self'", "form-action": "'self'",

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
-import html5lib
 import pytest
 from sqlalchemy import select, update
 
@@ -20,20 +18,20 @@ from moderation.store import queue as queue_store
 from moderation.store.database import session
 from moderation.store.models import AuditEntry, Comment, ModeratorSession
 
-from conftest import MODERATOR_PASSWORD, add_moderator, approved, csrf_from, log_in, make_app, moderate, submit
-
-HTML = "text/html; charset=utf-8"
-
-
-def parse(response: Any) -> Any:
-    """A page as an element tree, checked to be UTF-8 HTML."""
-    assert response.content_type == HTML, response.content_type
-    return html5lib.parse(response.get_data(as_text=True), namespaceHTMLElements=False)
-
-
-def text_of(element: Any) -> str:
-    """An element's text as a reader sees it (whitespace collapsed)."""
-    return " ".join("".join(element.itertext()).split())
+from helpers import (
+    MODERATOR_PASSWORD,
+    add_moderator,
+    approved,
+    assert_nothing_runs,
+    csrf_from,
+    log_in,
+    make_app,
+    moderate,
+    parse,
+    payloads,
+    submit,
+    text_of,
+)
 
 
 def row_ids(response: Any) -> list[int]:
@@ -341,29 +339,6 @@ def test_every_moderator_post_needs_the_token(app, mod_client, path, form):
 
 # --- What every moderator page shows, and never runs -----------------------------------------
 
-PAYLOADS_FILE = Path(__file__).parent / "data" / "xss_payloads.txt"
-OWN_SCRIPT = re.compile(r"/static/moderate\.js\?v=[0-9a-f]+")
-URL_ATTRIBUTES = ("href", "src", "action", "formaction", "cite", "data", "poster", "background", "xlink:href")
-FOREIGN_TAGS = {"iframe", "object", "embed", "svg", "math", "base", "frame", "frameset", "applet", "img", "video",
-                "audio", "source", "style", "marquee", "isindex", "keygen", "template", "noscript"}
-
-
-def payloads() -> list[str]:
-    """The XSS corpus: entries separated by blank lines, `#` comments, backslash escapes."""
-    entries, lines = [], []
-    for line in PAYLOADS_FILE.read_text(encoding="utf-8").splitlines() + [""]:
-        if line.startswith("#"):
-            continue
-        if line.strip():
-            lines.append(line)
-        elif lines:
-            raw = "\n".join(lines)
-            decoded = re.sub(r"\\([ntr\\])", lambda m: {"n": "\n", "t": "\t", "r": "\r", "\\": "\\"}[m.group(1)], raw)
-            entries.append(decoded)
-            lines = []
-    return entries
-
-
 def bodies(limit: int = 4900) -> list[str]:
     """The corpus packed into comment bodies of at most limit characters."""
     packed, current = [], ""
@@ -374,27 +349,6 @@ def bodies(limit: int = 4900) -> list[str]:
             current = ""
         current += payload + "\n\n"
     return packed + [current]
-
-
-def assert_nothing_runs(response: Any) -> Any:
-    """The page holds no script but ours, no handler attribute, no foreign tag, no script URL."""
-    tree = parse(response)
-    for element in tree.iter():
-        tag = element.tag if isinstance(element.tag, str) else ""
-        assert tag not in FOREIGN_TAGS, tag
-        if tag == "script":
-            assert OWN_SCRIPT.fullmatch(element.get("src", "")) and not (element.text or "").strip()
-        if tag == "link":
-            assert element.get("rel") in ("stylesheet", "icon") and element.get("href", "").startswith("/static/")
-        if tag == "meta":
-            assert set(element.attrib) <= {"charset", "name", "content"} and "http-equiv" not in element.attrib
-        for name, value in element.attrib.items():
-            assert not name.lower().startswith("on"), (tag, name, value)
-            assert name.lower() not in ("style", "srcdoc", "formtarget"), (tag, name)
-            if name.lower() in URL_ATTRIBUTES:
-                scheme = re.sub(r"[\x00-\x20]", "", value).lower()
-                assert not scheme.startswith(("javascript:", "data:", "vbscript:")), (tag, name, value)
-    return tree
 
 
 HOSTILE_NAME = "<script>alert('name')</script>"

@@ -14,12 +14,10 @@ from sqlalchemy import select
 from moderation.store.database import session
 from moderation.store.models import Comment
 
-from conftest import MODERATOR_PASSWORD, add_moderator, submit
+from helpers import DESKTOP, PHONE, add_moderator, log_in_page, open_page, submit
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
 # On the service's own origin (the test client's), so the submission may set the article's title.
 ARTICLE = {"article_title": "Why we moved our blog to plain HTML", "article_url": "http://localhost/plain-html"}
 COMMENTS = [
@@ -49,27 +47,6 @@ def fill_queue(app: Any) -> list[int]:
         assert response.status_code == 202, response.json
         ids.append(response.json["id"])
     return ids
-
-
-def open_page(browser: Any, viewport: dict[str, int], javascript: bool = True) -> tuple[Any, Any, list[str]]:
-    """A fresh context and page, collecting console errors (a CSP violation is one)."""
-    context = browser.new_context(viewport=viewport, java_script_enabled=javascript, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    problems: list[str] = []
-    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return context, page, problems
-
-
-def log_in_page(page: Any, url: str) -> None:
-    """Log in through the form, as a moderator does."""
-    page.goto(url + "/moderate/")
-    assert "/moderate/login" in page.url
-    page.fill("#name", "mod")
-    page.fill("#password", MODERATOR_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(url + "/moderate/")
 
 
 def test_a_moderators_day_by_keyboard(browser, live_server, artifacts):

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conftest import fetch, make_app
+from helpers import fetch, make_app
 
 BURST = 16
 LIMIT = 3

@@ -8,7 +8,7 @@ import pytest
 
 from moderation.core.addresses import client_key
 
-from conftest import comment, make_app
+from helpers import comment, make_app
 
 
 def post(client, address: str = "203.0.113.5", headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]

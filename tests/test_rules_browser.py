@@ -6,12 +6,11 @@ import os
 
 import pytest
 from sqlalchemy import select
-from test_queue_browser import DESKTOP, log_in_page, open_page
 
 from moderation.store.database import session
 from moderation.store.models import Block, WordEntry
 
-from conftest import add_moderator, submit
+from helpers import DESKTOP, add_moderator, log_in_page, open_page, submit
 
 pytestmark = pytest.mark.browser
 

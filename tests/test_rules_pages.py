@@ -10,13 +10,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
-from test_queue import assert_nothing_runs, parse, payloads, text_of
 
 from moderation.shared import of
 from moderation.store.database import session, writing
 from moderation.store.models import Article, AuditEntry, Block, Comment, WordEntry
 
-from conftest import csrf_from, submit
+from helpers import assert_nothing_runs, csrf_from, parse, payloads, submit, text_of
 
 RULES = "/moderate/rules"
 

@@ -13,7 +13,7 @@ import pytest
 
 from moderation.core.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, LINK_REL, render
 
-from conftest import moderate, submit
+from helpers import moderate, submit
 
 REL = f'rel="{LINK_REL}"'
 CORPUS = Path(__file__).parent / "data" / "xss_payloads.txt"

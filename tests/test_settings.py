@@ -41,6 +41,15 @@ def test_read_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert app.config["TRUSTED_PROXIES"] == 2
 
 
+@pytest.mark.parametrize(("env", "given"), [("10", 4096), ("100000", 0), ("big", 2000)])
+def test_settings_given_to_create_app_win_over_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                               env: str, given: int) -> None:
+    monkeypatch.setenv("MODERATION_MAX_REQUEST_BYTES", env)
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "SECRET_KEY": "x", "MAX_REQUEST_BYTES": given})
+    assert app.config["MAX_REQUEST_BYTES"] == given
+    assert app.config["MAX_CONTENT_LENGTH"] == (given or None)
+
+
 @pytest.mark.parametrize("name, value, message", [
     ("ALLOWED_ORIGINS", "blog.example", "is not an origin"),
     ("ALLOWED_ORIGINS", "https://blog.example/path", "is not an origin"),
