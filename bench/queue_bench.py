@@ -77,7 +77,7 @@ def fill(app: Any, pending: int) -> None:
                 rows.append({"article_id": f"post-{n % ARTICLES}", "status": Status.PENDING,
                              "reason": "held: every comment is moderated", "author_name": f"Reader {n}",
                              "author_website": None, "email_sealed": sealed, "email_key_id": key_id,
-                             "email_digest": vault.digest(email), "avatar": vault.avatar(email),
+                             "email_digest": vault.digest(email), "avatar": vault.avatar(email, f"bench-key-{n}"),
                              "body_text": body, "body_html": f"<p>{body}</p>",
                              "body_digest": hashlib.sha256(body.encode()).hexdigest(), "ip": "192.0.2.1",
                              "created_at": moment, "updated_at": moment})

@@ -128,7 +128,7 @@ def report(summary: dict) -> str:
         f"{summary['compile_ms']:.0f} ms, again only when the lists change.",
         "",
         "`first_match` of a comment and its four other fields (name, email, website, IP): folding them "
-        "(moderation/textfold.py) and walking the automaton over the folded texts.",
+        "(moderation/core/textfold.py) and walking the automaton over the folded texts.",
         "",
         "| comment length (chars) | first_match (µs) | of which fold (µs) | of which automaton (µs) "
         "| before folding (µs) | µs per 1,000 chars | naive `any(w in text)` (µs) | speed-up |",
