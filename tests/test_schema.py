@@ -21,7 +21,7 @@ def describe(url: str) -> dict[str, list[tuple[str, str, bool]]]:
     engine = create_engine(url)
     inspector = inspect(engine)
     tables = {}
-    for table in inspector.get_table_names():
+    for table in set(inspector.get_table_names()) - {"alembic_version"}:  # create_schema stamps its revision
         columns = [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)]
         indexes = sorted(i["name"] for i in inspector.get_indexes(table))
         tables[table] = columns + [(name, "index", True) for name in indexes]

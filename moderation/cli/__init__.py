@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every command with `flask --app app`."""
-    from moderation.cli import admin, rules
+    from moderation.cli import admin, migrations, people, rules
 
-    for command in (*admin.COMMANDS, *rules.COMMANDS):
+    for command in (*admin.COMMANDS, *rules.COMMANDS, *migrations.COMMANDS, *people.COMMANDS):
         app.cli.add_command(command)

@@ -7,6 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from moderation.cli.migrations import bring_up_to_date
 from moderation.core.credentials import check_name, check_new_password, hash_password, new_token, token_hash
 from moderation.errors import ValidationFailed
 from moderation.shared import now
@@ -17,8 +18,8 @@ from moderation.store.database import create_schema, engine
 @click.command("init-db")
 @with_appcontext
 def init_db() -> None:
-    """Create the database schema; safe to run again."""
-    create_schema(engine())
+    """Create the database schema, or upgrade an existing one to the latest revision; safe to run again."""
+    bring_up_to_date()
     click.echo(f"Database ready: {engine().url.render_as_string(hide_password=True)}")
 
 

@@ -21,8 +21,8 @@ DONE = {"approve": "Approved", "reject": "Rejected", "spam": "Marked as spam", "
 AUDIT_ACTIONS = ("approved", "rejected", "spam", "deleted", "edited", "closed", "reopened", "password",
                  # the rules page (web/moderate/rules), and the purge the CLI records
                  "word_added", "word_removed", "blocked", "unblocked", "premoderation", "purge",
-                 # the articles page (web/moderate/articles)
-                 "article_details")
+                 # the articles page (web/moderate/articles); a reader's data exported (cli/people)
+                 "article_details", "person_exported")
 COUNT_CAP = 10_000
 PAGE_SIZE, PAGE_MAX, SEARCH_MAX, BULK_MAX = 50, 200, 200, 200
 HOME = "/moderate/"

@@ -1,6 +1,6 @@
 """Writes the reviewed DDL in schema.sql from the models, for SQLite and PostgreSQL.
 
-Run `python -m moderation.schema > schema.sql` after changing a model; a test fails
+Run `python -m moderation.store.schema > schema.sql` after changing a model; a test fails
 while the file and the models disagree, so the schema cannot drift unreviewed.
 """
 

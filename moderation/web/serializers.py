@@ -6,16 +6,11 @@ digest of it, no IP, no raw text. `moderator_comment` adds those for moderators.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from moderation.core.privacy import EmailVault
+from moderation.core.times import timestamp
 from moderation.store.models import Comment
-
-
-def timestamp(moment: datetime) -> str:
-    """ISO 8601 in UTC with a Z suffix."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def public_comment(comment: Any) -> dict[str, Any]:

@@ -14,11 +14,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, url_for
 
 from moderation.core.queue_query import capped, plural, waited
+from moderation.core.times import timestamp
 from moderation.shared import now, shared
 from moderation.store import queue as queue_store
 from moderation.store.models import Comment
 from moderation.web.moderate.sessions import same_origin_only
-from moderation.web.serializers import timestamp
 
 PRIVATE_HEADERS = {
     "Cache-Control": "no-store",
