@@ -151,11 +151,14 @@ def add_comment(new: NewComment) -> Comment:
             raise ValidationFailed({"parent_id": "must be the id of an approved comment on this article"})
         if _duplicate(db, comment.article_id, comment.body_digest, new.author, new.duplicate_since) is not None:
             raise Duplicate()
+        details: dict[str, Any] = {}
         if new.details is not None:  # set once, then only moderators change them
-            db.execute(update(Article).where(Article.id == comment.article_id).values(
-                title=func.coalesce(Article.title, new.details[0]), url=func.coalesce(Article.url, new.details[1])))
-        if comment.status == Status.APPROVED:
-            bump_version(db, comment.article_id, approved_at=comment.created_at)
+            details = {"title": func.coalesce(Article.title, new.details[0]),
+                       "url": func.coalesce(Article.url, new.details[1])}
+        if comment.status == Status.APPROVED:  # one UPDATE of the article either way
+            bump_version(db, comment.article_id, approved_at=comment.created_at, **details)
+        elif details:
+            db.execute(update(Article).where(Article.id == comment.article_id).values(**details))
         db.add(comment)
         db.flush()
     return comment

@@ -55,12 +55,14 @@ def public_version(article_id: str) -> tuple[int, str]:
     return shared().versions.current(article_id)
 
 
-def bump_version(db: Session, article_id: str, approved_at: datetime | None = None) -> None:
+def bump_version(db: Session, article_id: str, approved_at: datetime | None = None,
+                 **also: Any) -> None:
     """Move an article's public version, in the transaction that changed its approved set.
 
     approved_at: a comment was approved then, which starts the article's clock if it has none yet.
+    also: other changes to the article, made in the same UPDATE.
     """
-    changes: dict[str, Any] = {"version": Article.version + 1}
+    changes: dict[str, Any] = {"version": Article.version + 1, **also}
     if approved_at is not None:
         changes["opened_at"] = func.coalesce(Article.opened_at, approved_at)
     db.execute(update(Article).where(Article.id == article_id).values(**changes))
