@@ -12,7 +12,7 @@ from moderation.core.credentials import check_name, check_new_password, hash_pas
 from moderation.errors import ValidationFailed
 from moderation.shared import now
 from moderation.store import moderators
-from moderation.store.database import create_schema, engine
+from moderation.store.database import engine
 
 
 @click.command("init-db")
@@ -41,7 +41,7 @@ def create_moderator(name: str, password_stdin: bool) -> None:
         check_new_password(password, password)
     except ValidationFailed as error:
         raise click.UsageError(f"The password {(error.fields or {})['new_password']}.") from None
-    create_schema(engine())
+    bring_up_to_date(quiet=True)  # a moderator made before init-db still gets the whole, current schema
     created = moderators.save_moderator(name, hash_password(password), now())
     click.echo(f"Moderator {name!r} {'created' if created else 'password changed'}.")
 

@@ -11,12 +11,14 @@ from moderation.store import migrate
 from moderation.store.database import engine
 
 
-def bring_up_to_date(revision: str = "head") -> None:
-    """Upgrade the app's database to revision, saying what was done; a clear error when it cannot."""
+def bring_up_to_date(revision: str = "head", quiet: bool = False) -> None:
+    """Upgrade the app's database to revision, saying what was done unless quiet; a clear error when it cannot."""
     try:
         before, after, stamped = migrate.upgrade(engine(), revision)
     except migrate.UnknownSchema as error:
         raise click.ClickException(f"Cannot migrate: {error}.") from None
+    if quiet:
+        return
     if stamped:
         click.echo(f"Recognised a database made before migrations: stamped at revision {migrate.BASELINE}.")
     if before == after:

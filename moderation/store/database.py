@@ -211,7 +211,8 @@ def dialect_insert(dialect_name: str, model: Any) -> Any:
 def create_schema(engine: Engine) -> None:
     """Create every missing table and index, and the one rules_version row; keep what exists.
 
-    The fast way to a new database (tests use it); `init-db` migrates instead. A database it
+    The fast way to a new database, for tests and benchmarks; `init-db` and `create-moderator`
+    migrate instead. A database it
     makes from nothing is stamped at the latest revision, which a test keeps equal to the models.
     """
     from moderation.store import migrate
