@@ -1,7 +1,7 @@
 """Alembic's environment: migrate the running app's database, with the models as the target.
 
-The engine comes from the caller (`moderation.store.migrate` puts it in the config's
-attributes) or else from the running app (`shared().engine`), never from an ini file.
+The engine comes from the caller (`moderation.store.migrate` puts the app's in the config's
+attributes), never from an ini file.
 PostgreSQL migrates in one transaction (transactional DDL); so does SQLite, in batch mode
 (tables are copied, not altered) with foreign keys off so that copying a table cascades
 nothing, and checked afterwards.
@@ -19,19 +19,11 @@ target_metadata = Base.metadata
 
 
 def _engine() -> Engine:
-    """The engine handed in by the caller, or the running app's (one is made when there is none)."""
-    given = config.attributes.get("engine")
-    if given is not None:
-        return given  # type: ignore[no-any-return]
-    from flask import has_app_context
-
-    from moderation.shared import of, shared
-
-    if has_app_context():
-        return shared().engine
-    from moderation import create_app
-
-    return of(create_app()).engine
+    """The engine `moderation.store.migrate` handed in: the running app's (there is no alembic.ini)."""
+    engine = config.attributes.get("engine")
+    if not isinstance(engine, Engine):
+        raise RuntimeError("run migrations with `flask --app app db …` or `init-db`, which pass the app's engine")
+    return engine
 
 
 def _sqlite_foreign_keys(connection: Connection, on: bool) -> None:
