@@ -9,6 +9,7 @@ checker (`if TYPE_CHECKING:`) are not imports at run time, and are not counted.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,17 @@ def test_every_public_function_and_class_says_what_it_does(path: Path) -> None:
                and not node.name.startswith("_") and ast.get_docstring(node) is None]
     assert ast.get_docstring(tree), f"{path.name}: no module docstring"
     assert not missing, f"{path.name}: no docstring on {', '.join(missing)}"
+
+
+# (what, where it may appear): shared objects have one accessor, time one clock
+ONE_PLACE = [
+    (re.compile(r"\.extensions\["), {"moderation/shared.py", "moderation/__init__.py"}),
+    (re.compile(r"datetime\.now\(|datetime\.utcnow\("), {"moderation/shared.py"}),
+]
+
+
+@pytest.mark.parametrize(("pattern", "allowed"), ONE_PLACE, ids=["app.extensions", "the clock"])
+def test_shared_objects_and_the_clock_are_reached_one_way(pattern: re.Pattern[str], allowed: set[str]) -> None:
+    found = sorted(str(path.relative_to(PACKAGE.parent)) for path in PACKAGE.rglob("*.py")
+                   if pattern.search(path.read_text().split('"""', 2)[-1]))  # past the module docstring
+    assert set(found) <= allowed, f"use moderation.shared (shared(), of(app), now()) instead, in: {found}"

@@ -39,7 +39,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given; use datetime.now(timezone.utc)")
+            raise ValueError("naive datetime given; use moderation.shared.now()")
         return value.astimezone(timezone.utc)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:

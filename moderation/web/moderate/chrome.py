@@ -11,9 +11,10 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 
 from moderation.core.queue_query import capped, plural, waited
+from moderation.core.status import whole_number
 from moderation.core.times import timestamp
 from moderation.shared import now, shared
 from moderation.store import queue as queue_store
@@ -58,6 +59,12 @@ def template_helpers() -> dict[str, Any]:
     return {"email_of": email_of, "waited": lambda since: waited(since, moment), "timestamp": timestamp,
             "capped": capped, "plural": plural, "pending_count": queue_store.pending_count, "static_url": static_url,
             "pending_total": None}
+
+
+def back_to_comment(back: str) -> str:
+    """Where a form goes back to, at the comment the request names in `next`, if it names one."""
+    focus = whole_number(request.args.get("next"))
+    return back + (f"#c-{focus}" if focus else "")
 
 
 def install(bp: Blueprint) -> Blueprint:

@@ -23,14 +23,14 @@ from moderation.core.queue_query import (
     plural,
     safe_return,
 )
-from moderation.core.status import ACTIONS, QUEUE_STATUSES, Status, whole_number
+from moderation.core.status import ACTIONS, QUEUE_STATUSES, Status
 from moderation.core.submissions import parse_body
 from moderation.errors import ValidationFailed
 from moderation.shared import now, shared
 from moderation.store import audit as audit_log
 from moderation.store import moderators
 from moderation.store import queue as queue_store
-from moderation.web.moderate.chrome import install
+from moderation.web.moderate.chrome import back_to_comment, install
 from moderation.web.moderate.sessions import login_required
 from moderation.web.responses import wants_json
 
@@ -80,12 +80,6 @@ def _act(action: str, ids: list[int]) -> Any:
                 "pending": capped(queue_store.pending_count())}
     flash(message)
     return redirect(back_to_comment(back), 303)
-
-
-def back_to_comment(back: str) -> str:
-    """Where a form goes back to, at the comment the request names in `next`, if it names one."""
-    focus = whole_number(request.args.get("next"))
-    return back + (f"#c-{focus}" if focus else "")
 
 
 @bp.get("/comments/<int:comment_id>/edit")

@@ -19,8 +19,7 @@ from moderation.errors import NotFound, ValidationFailed
 from moderation.shared import now
 from moderation.store import queue as queue_store
 from moderation.store import rules as rules_store
-from moderation.web.moderate.chrome import install
-from moderation.web.moderate.queue import back_to_comment
+from moderation.web.moderate.chrome import back_to_comment, install
 from moderation.web.moderate.sessions import login_required
 
 bp = install(Blueprint("rules", __name__, url_prefix="/moderate"))
