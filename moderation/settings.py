@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from flask import Flask
+from limits.storage import SCHEMES
 
 
 class SettingsError(ValueError):
@@ -51,6 +52,17 @@ def _rate(value: Any) -> str:
         return ""
     if not re.fullmatch(r"\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?(\s*;\s*\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?)*", text):
         raise SettingsError(f"{text!r} is not a limit like 5/minute (or 0 for none)")
+    return text
+
+
+def _counter_storage(value: Any) -> str:
+    """Empty (the database), or the URL of a storage every worker and instance shares, served
+    synchronously: an async one or a per-process `memory://` would break the limits' promise."""
+    text = str(value or "").strip()
+    scheme = text.partition("://")[0]
+    if text and (scheme not in SCHEMES or scheme.startswith("async+") or scheme == "memory"):
+        raise SettingsError(f"{text!r} is not a shared counter storage like redis://host:6379/0 "
+                            "(leave it empty to count in the database)")
     return text
 
 
@@ -137,7 +149,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATELIMIT", "5/minute", "Submissions allowed per client address, like `5/minute` "
             "(several joined with `;`). `0` turns off every per-client limit on submissions.", _rate),
     Setting("RATELIMIT_STORAGE", "", "Where rate-limit counters live. Default: the database, shared by "
-            "every worker and instance. A `redis://host:6379/0` URL keeps them in Redis instead."),
+            "every worker and instance. A `redis://host:6379/0` URL keeps them in Redis instead.", _counter_storage),
     Setting("TRUSTED_PROXIES", 0, "How many reverse proxies in front of the service to trust for the "
             "client address (`X-Forwarded-For`). `0`: the socket peer is the client.", _non_negative_int),
     Setting("MAX_REQUEST_BYTES", 65536, "Largest request body accepted; larger ones get `413 too_large`.",

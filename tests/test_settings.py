@@ -58,6 +58,9 @@ def test_settings_given_to_create_app_win_over_the_environment(monkeypatch: pyte
     ("TRUSTED_PROXIES", "-1", "zero or more"),
     ("TRUSTED_PROXIES", "two", "whole number"),
     ("MAX_REQUEST_BYTES", "big", "whole number"),
+    ("RATELIMIT_STORAGE", "async+redis://127.0.0.1:6379/0", "shared counter storage"),
+    ("RATELIMIT_STORAGE", "memory://", "shared counter storage"),
+    ("RATELIMIT_STORAGE", "redis:/127.0.0.1", "shared counter storage"),
 ])
 def test_bad_values_are_refused_clearly(tmp_path: Path, name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=f"MODERATION_{name}.*{message}"):

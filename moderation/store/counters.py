@@ -105,7 +105,7 @@ class DatabaseStorage(Storage):
 def open_counters(uri: str, engine: Engine) -> Storage:
     """The counters every per-client limit shares: Redis (or any `limits` storage) when uri names
     one, else the database's table."""
-    # An "async+" scheme would give an async storage, which nothing here could use.
+    # Settings refuse async schemes (and per-process memory), so this is a synchronous Storage.
     return cast(Storage, storage_from_string(uri)) if uri else DatabaseStorage(engine=engine)
 
 
