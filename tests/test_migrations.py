@@ -147,6 +147,7 @@ def test_a_release_0_database_is_upgraded_with_every_row(bare_app: Flask, empty_
     result = bare_app.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
     assert f"stamped at revision {migrate.BASELINE}" in result.output and "Database ready" in result.output
+    assert "Already at" not in result.output  # it was nowhere until stamped
     assert migrate.current(engine) == migrate.head()
     assert differences(engine) == []
     after = rows(engine)

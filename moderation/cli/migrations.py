@@ -21,10 +21,10 @@ def bring_up_to_date(revision: str = "head", quiet: bool = False) -> None:
         return
     if stamped:
         click.echo(f"Recognised a database made before migrations: stamped at revision {migrate.BASELINE}.")
-    if before == after:
-        click.echo(f"Already at revision {after}.")
-    else:
+    if before != after:
         click.echo(f"Upgraded from revision {before or '(empty database)'} to {after}.")
+    elif not stamped:  # a database just stamped was not "already" anywhere
+        click.echo(f"Already at revision {after}.")
 
 
 @click.group("db")
