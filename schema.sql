@@ -40,7 +40,10 @@ CREATE TABLE moderators (
 	name VARCHAR(64) NOT NULL,
 	password_hash VARCHAR(255) NOT NULL,
 	created_at DATETIME NOT NULL,
+	role VARCHAR(16) DEFAULT 'moderator' NOT NULL,
+	last_login_at DATETIME,
 	PRIMARY KEY (id),
+	CONSTRAINT moderators_role_valid CHECK (role IN ('admin', 'moderator')),
 	UNIQUE (name)
 );
 
@@ -55,6 +58,13 @@ CREATE TABLE rules_version (
 	id INTEGER NOT NULL,
 	version INTEGER NOT NULL,
 	PRIMARY KEY (id)
+);
+
+CREATE TABLE scheduled_jobs (
+	name VARCHAR(32) NOT NULL,
+	next_run_at DATETIME NOT NULL,
+	last_run_at DATETIME,
+	PRIMARY KEY (name)
 );
 
 CREATE TABLE word_lists (
@@ -72,10 +82,15 @@ CREATE TABLE api_tokens (
 	moderator_id INTEGER NOT NULL,
 	token_hash VARCHAR(64) NOT NULL,
 	created_at DATETIME NOT NULL,
+	label VARCHAR(100),
+	last_used_at DATETIME,
+	expires_at DATETIME,
 	PRIMARY KEY (id),
 	FOREIGN KEY(moderator_id) REFERENCES moderators (id) ON DELETE CASCADE,
 	UNIQUE (token_hash)
 );
+
+CREATE INDEX ix_api_tokens_moderator_id ON api_tokens (moderator_id);
 
 CREATE TABLE audit_log (
 	id INTEGER NOT NULL,
@@ -176,7 +191,10 @@ CREATE TABLE moderators (
 	name VARCHAR(64) NOT NULL,
 	password_hash VARCHAR(255) NOT NULL,
 	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	role VARCHAR(16) DEFAULT 'moderator' NOT NULL,
+	last_login_at TIMESTAMP WITH TIME ZONE,
 	PRIMARY KEY (id),
+	CONSTRAINT moderators_role_valid CHECK (role IN ('admin', 'moderator')),
 	UNIQUE (name)
 );
 
@@ -191,6 +209,13 @@ CREATE TABLE rules_version (
 	id SERIAL NOT NULL,
 	version INTEGER NOT NULL,
 	PRIMARY KEY (id)
+);
+
+CREATE TABLE scheduled_jobs (
+	name VARCHAR(32) NOT NULL,
+	next_run_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	last_run_at TIMESTAMP WITH TIME ZONE,
+	PRIMARY KEY (name)
 );
 
 CREATE TABLE word_lists (
@@ -208,10 +233,15 @@ CREATE TABLE api_tokens (
 	moderator_id INTEGER NOT NULL,
 	token_hash VARCHAR(64) NOT NULL,
 	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	label VARCHAR(100),
+	last_used_at TIMESTAMP WITH TIME ZONE,
+	expires_at TIMESTAMP WITH TIME ZONE,
 	PRIMARY KEY (id),
 	FOREIGN KEY(moderator_id) REFERENCES moderators (id) ON DELETE CASCADE,
 	UNIQUE (token_hash)
 );
+
+CREATE INDEX ix_api_tokens_moderator_id ON api_tokens (moderator_id);
 
 CREATE TABLE audit_log (
 	id SERIAL NOT NULL,

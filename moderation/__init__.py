@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import Config, Flask
+from flask import Flask
 
 if TYPE_CHECKING:
     from moderation.shared import Shared
@@ -22,7 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__, instance_relative_config=True)
     settings.load_settings(app, test_config)
-    app.extensions[KEY] = _shared_objects(app.config)
+    app.extensions[KEY] = _shared_objects(app)
 
     # Requests: sessions and errors first, then the API, the public pages, the moderators' pages.
     database.init_app(app)
@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api.bp)
     csrf.exempt(pages.bp)
     moderate.init_app(app)
+    app.before_request(app.extensions[KEY].housekeeper.start)  # the retention purge, on its own
 
     cli.init_app(app)
 
@@ -46,14 +47,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _shared_objects(config: Config) -> Shared:
+def _shared_objects(app: Flask) -> Shared:
     """What every request and command of one app shares, built once, each from what it needs."""
     from moderation.core.privacy import EmailVault
+    from moderation.housekeeping import Housekeeper
     from moderation.shared import Shared
     from moderation.store import counters, database, rules, versions
     from moderation.web.moderate.throttle import LoginThrottle, throttle_secret
     from moderation.web.pagecache import PageCache
 
+    config = app.config
     engine = database.make_engine(config["DATABASE_URL"], config["DATABASE_POOL_SIZE"])
     limit_counters = counters.open_counters(config["RATELIMIT_STORAGE"], engine)
     return Shared(
@@ -65,4 +68,5 @@ def _shared_objects(config: Config) -> Shared:
         counters=limit_counters,
         login_throttle=LoginThrottle(limit_counters, throttle_secret(config["SECRET_KEY"])),
         pages=PageCache(config["PAGE_CACHE_BYTES"]),
+        housekeeper=Housekeeper(app),
     )

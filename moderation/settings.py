@@ -170,11 +170,15 @@ SETTINGS: tuple[Setting, ...] = (
             "would not already be spam. Off when empty. Emails are never sent to it.", _http_url),
     Setting("SPAM_CHECK_TIMEOUT", 2, "Seconds to wait for the spam check; when it fails or times out "
             "the comment is held, never lost or approved.", _seconds),
-    Setting("PURGE_PENDING_DAYS", 30, "`flask --app app purge` deletes pending comments older than this.",
+    Setting("PURGE_PENDING_DAYS", 30, "The retention purge deletes pending comments older than this. "
+            "`0`: never.", _non_negative_int),
+    Setting("PURGE_SPAM_DAYS", 30, "The retention purge deletes spam older than this. `0`: never.",
             _non_negative_int),
-    Setting("PURGE_SPAM_DAYS", 30, "`flask --app app purge` deletes spam older than this.", _non_negative_int),
-    Setting("IP_RETENTION_DAYS", 30, "`flask --app app purge` cuts IP addresses older than this down to "
-            "their network (/24 for IPv4, /48 for IPv6).", _non_negative_int),
+    Setting("IP_RETENTION_DAYS", 30, "The retention purge cuts IP addresses older than this down to "
+            "their network (/24 for IPv4, /48 for IPv6). `0`: never.", _non_negative_int),
+    Setting("PURGE_EVERY_MINUTES", 60, "How often the service runs the retention purge on its own (once "
+            "across every worker and instance sharing the database). `0` turns that off; "
+            "`flask --app app purge` runs it by hand or from cron either way.", _non_negative_int),
     # The moderators' web queue (/moderate/).
     Setting("LOGIN_RATELIMIT", "5/minute;20/hour", "Unsuccessful moderator log-ins allowed per client "
             "address, like `5/minute;20/hour`; the same limit per name binds only addresses with recent failures, "

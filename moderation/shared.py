@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from moderation.core.privacy import EmailVault
+    from moderation.housekeeping import Housekeeper
     from moderation.store.rules import RulesCache
     from moderation.store.versions import PublicVersions
     from moderation.web.moderate.throttle import LoginThrottle
@@ -40,6 +41,7 @@ class Shared:
     counters: Storage  # the per-client limits' counters: the database's, or Redis
     login_throttle: LoginThrottle
     pages: PageCache  # rendered public pages, by article version, bounded in bytes
+    housekeeper: Housekeeper  # this process's thread for the scheduled retention purge
 
 
 def of(app: Flask) -> Shared:

@@ -23,15 +23,17 @@ from typing import Any
 
 import html5lib
 from flask import Flask
+from sqlalchemy import delete
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 from werkzeug.test import TestResponse
 
 from moderation import create_app
-from moderation.core.credentials import new_token, token_hash
+from moderation.core.credentials import ADMIN, new_token, token_hash
 from moderation.shared import of
 from moderation.store import moderators
-from moderation.store.database import create_schema
+from moderation.store.database import create_schema, writing
+from moderation.store.models import AuditEntry
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -62,10 +64,11 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
     """An app on database_url with the schema in place.
 
     Rate limits and the minimum form time are off unless overridden: tests type faster
-    than people and post more often.
+    than people and post more often. The scheduled purge is off too (a test of it turns it on).
     """
     config = {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, "RATELIMIT": "0",
-              "MIN_FORM_SECONDS": 0, "RATELIMIT_STORAGE": "", "TESTING": True, **overrides}
+              "MIN_FORM_SECONDS": 0, "RATELIMIT_STORAGE": "", "PURGE_EVERY_MINUTES": 0, "TESTING": True,
+              **overrides}
     app = create_app(config)
     create_schema(of(app).engine)
     _APPS.append(app)
@@ -75,7 +78,9 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
 def close_apps() -> None:
     """Close the connection pools of every app make_app made since the last call."""
     while _APPS:
-        of(_APPS.pop()).engine.dispose()
+        shared = of(_APPS.pop())
+        shared.housekeeper.stop()
+        shared.engine.dispose()
 
 
 def comment(**fields: Any) -> dict[str, Any]:
@@ -109,12 +114,21 @@ MODERATOR_PASSWORD = "correct horse"
 CHEAP_HASH = "pbkdf2:sha256:1"
 
 
-def add_moderator(app: Flask, name: str = "mod", password: str = MODERATOR_PASSWORD) -> str:
-    """Create a moderator (or reset their password) and return a new API token of theirs."""
+def add_moderator(app: Flask, name: str = "mod", password: str = MODERATOR_PASSWORD, role: str = ADMIN) -> str:
+    """Create a moderator (or reset their password and role) and return a new API token of theirs.
+
+    Set-up, as if done before the test: its audit entries are taken out again, so a test's
+    audit log holds only what the test itself did (tests/test_team.py audits the team's changes).
+    """
     with app.app_context():
-        moderators.save_moderator(name, generate_password_hash(password, CHEAP_HASH), datetime.now(timezone.utc))
+        moment = datetime.now(timezone.utc)
+        moderator, _ = moderators.save_moderator(name, generate_password_hash(password, CHEAP_HASH), moment, role)
         token = new_token()
-        moderators.add_token(moderators.moderator_by_name(name).id, token_hash(token), datetime.now(timezone.utc))
+        moderators.add_token(moderator, token_hash(token), moment)
+        with writing() as db:
+            db.execute(delete(AuditEntry).where(AuditEntry.created_at == moment,
+                                                AuditEntry.action.in_(("moderator_created", "moderator_changed",
+                                                                       "token_created"))))
     return token
 
 

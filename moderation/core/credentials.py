@@ -15,6 +15,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from moderation.errors import ValidationFailed
 
 TOKEN_PREFIX = "mod_"
+# An admin manages the team, tokens, rules and personal data; a moderator works the queue and articles.
+ADMIN, MODERATOR = "admin", "moderator"
+ROLES = (ADMIN, MODERATOR)
+LABEL_MAX = 100
+EXPIRES_MAX_DAYS = 3650
 PASSWORD_MIN, PASSWORD_MAX = 8, 1024
 NAME_MAX = 64
 
@@ -61,6 +66,14 @@ def check_name(name: str) -> str:
     if not 1 <= len(name) <= NAME_MAX or not name.isprintable():
         raise ValidationFailed({"name": f"must be 1–{NAME_MAX} printable characters"})
     return name
+
+
+def check_label(label: str | None) -> str | None:
+    """A token's label, trimmed: empty is none; at most 100 printable characters."""
+    label = (label or "").strip()
+    if len(label) > LABEL_MAX or not label.isprintable():
+        raise ValidationFailed({"label": f"must be at most {LABEL_MAX} printable characters"})
+    return label or None
 
 
 def check_new_password(new: str, confirm: str) -> str:

@@ -21,8 +21,10 @@ DONE = {"approve": "Approved", "reject": "Rejected", "spam": "Marked as spam", "
 AUDIT_ACTIONS = ("approved", "rejected", "spam", "deleted", "edited", "closed", "reopened", "password",
                  # the rules page (web/moderate/rules), and the purge the CLI records
                  "word_added", "word_removed", "blocked", "unblocked", "premoderation", "purge",
-                 # the articles page (web/moderate/articles); a reader's data exported (cli/people)
-                 "article_details", "person_exported")
+                 # the articles page (web/moderate/articles); a reader's data exported or erased (people)
+                 "article_details", "person_exported", "person_erased",
+                 # the team (cli/team, web/moderate/team)
+                 "moderator_created", "moderator_changed", "moderator_removed", "token_created", "token_revoked")
 COUNT_CAP = 10_000
 PAGE_SIZE, PAGE_MAX, SEARCH_MAX, BULK_MAX = 50, 200, 200, 200
 HOME = "/moderate/"

@@ -207,8 +207,12 @@ class Purged:
     addresses: int
 
 
-def purge(now: datetime, pending_days: int, spam_days: int, ip_days: int) -> Purged:
-    """Delete old pending comments and spam; cut old IP addresses down to their network."""
+def purge(now: datetime, pending_days: int, spam_days: int, ip_days: int, scheduled: bool = False) -> Purged:
+    """Delete old pending comments and spam; cut old IP addresses down to their network.
+
+    Audited as the command line's; a scheduled run is audited only when it changed something
+    (one line an hour saying "nothing" would bury the log).
+    """
     with writing() as db:
         counts = [0, 0]
         for position, (status, days) in enumerate(((Status.PENDING, pending_days), (Status.SPAM, spam_days))):
@@ -225,6 +229,8 @@ def purge(now: datetime, pending_days: int, spam_days: int, ip_days: int) -> Pur
                 db.execute(update(Comment).where(Comment.id == comment_id).values(ip=anonymize_ip(ip)))
             addresses = len(old)
         result = Purged(counts[0], counts[1], addresses)
-        db.add(audit_entry(None, "purge", now, detail=f"{result.pending} pending, {result.spam} spam "
-                                                              f"deleted; {result.addresses} IP addresses anonymized"))
+        if not scheduled or any((result.pending, result.spam, result.addresses)):
+            db.add(audit_entry(None, "purge", now, detail=("scheduled: " if scheduled else "")
+                               + f"{result.pending} pending, {result.spam} spam deleted; "
+                               f"{result.addresses} IP addresses anonymized"))
     return result

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.errors import NotFound
 from moderation.shared import shared
-from moderation.store.models import Base, RulesVersion
+from moderation.store.models import EPOCH, JOBS, Base, RulesVersion, ScheduledJob
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -209,7 +209,7 @@ def dialect_insert(dialect_name: str, model: Any) -> Any:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every missing table and index, and the one rules_version row; keep what exists.
+    """Create every missing table and index, the rules_version row and the jobs' rows; keep what exists.
 
     The fast way to a new database, for tests and benchmarks; `init-db` and `create-moderator`
     migrate instead. A database it
@@ -222,6 +222,9 @@ def create_schema(engine: Engine) -> None:
     with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as connection:
         if connection.scalar(select(RulesVersion.id)) is None:
             connection.execute(insert(RulesVersion).values(id=1, version=1))
+        for job in JOBS:  # as the migrations insert them: due at once
+            if connection.scalar(select(ScheduledJob.name).where(ScheduledJob.name == job)) is None:
+                connection.execute(insert(ScheduledJob).values(name=job, next_run_at=EPOCH))
         if created:
             migrate.stamp_head(connection)
 

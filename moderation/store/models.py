@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from moderation.core.credentials import MODERATOR, ROLES
 from moderation.core.status import Status
 
 
@@ -115,14 +116,24 @@ class Comment(Base):
 
 
 class Moderator(Base):
-    """A person who may log in to the queue; the password is stored as a slow hash."""
+    """A person who may log in to the queue; the password is stored as a slow hash.
+
+    An admin also manages the team, the rules and readers' personal data; a moderator
+    works the queue and the articles (see `core.credentials.ROLES`).
+    """
 
     __tablename__ = "moderators"
+    __table_args__ = (CheckConstraint(f"role IN ({', '.join(repr(role) for role in ROLES)})",
+                                      name="moderators_role_valid"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Columns added by a migration come last, where ALTER TABLE puts them.
+    # The least privilege when nobody says otherwise; create-moderator makes a new site's first one an admin.
+    role: Mapped[str] = mapped_column(String(16), server_default=MODERATOR)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ModeratorSession(Base):
@@ -138,14 +149,18 @@ class ModeratorSession(Base):
 
 
 class ApiToken(Base):
-    """A bearer token for the moderation API, stored only as its SHA-256."""
+    """A bearer token for the moderation API, stored only as its SHA-256; it may expire."""
 
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderators.id", ondelete="CASCADE"))
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderators.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    label: Mapped[str | None] = mapped_column(String(100))
+    # Refreshed at most once a minute (`moderators.TOKEN_SEEN_EVERY`), not written on every request.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEntry(Base):
@@ -214,6 +229,25 @@ class FormTokenUse(Base):
 
     nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+PURGE_JOB = "purge"
+JOBS = (PURGE_JOB,)  # each has its row from the start (migration 0002, create_schema)
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # a job that never ran is due at once
+
+
+class ScheduledJob(Base):
+    """When a job that runs on its own (the retention purge) is next due.
+
+    Every worker of every instance looks at this row; the one whose UPDATE moves
+    `next_run_at` forward runs the job, so it runs once per period however many there are.
+    """
+
+    __tablename__ = "scheduled_jobs"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_run_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class RulesVersion(Base):

@@ -17,9 +17,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from moderation.core.addresses import client_key
 from moderation.core.credentials import check_new_password
-from moderation.core.queue_query import safe_return
+from moderation.core.queue_query import plural, safe_return
 from moderation.errors import ApiError, ValidationFailed
 from moderation.shared import now, shared
+from moderation.store import moderators
 from moderation.web.moderate import sessions
 from moderation.web.moderate.chrome import install
 from moderation.web.moderate.throttle import TooMany, in_words, parse_limits
@@ -73,7 +74,7 @@ def logout() -> BaseResponse:
 @sessions.login_required
 def password_form() -> str:
     """The form to change one's own password."""
-    return render_template("moderate/password.html", errors={})
+    return render_template("moderate/password.html", errors={}, tokens=_live_tokens())
 
 
 @bp.post("/password")
@@ -88,11 +89,18 @@ def change_password() -> Any:
         check_new_password(new, request.form.get("confirm", ""))
     except ValidationFailed as error:
         errors.update(error.fields or {})
+    revoke = request.form.get("revoke_tokens") == "yes"
     if errors:
-        return render_template("moderate/password.html", errors=errors), 422
-    sessions.change_password(g.moderator, new, now())
-    flash("Your password is changed. Any other sessions you had have ended.")
+        return render_template("moderate/password.html", errors=errors, tokens=_live_tokens(), revoke=revoke), 422
+    revoked = sessions.change_password(g.moderator, new, now(), revoke_tokens=revoke)
+    flash("Your password is changed. Any other sessions you had have ended"
+          + (f", and your {plural(revoked, 'API token')} no longer work." if revoked else "."))
     return redirect(url_for("queue.index"), 303)
+
+
+def _live_tokens() -> int:
+    """How many of the logged-in moderator's API tokens still work (the password page offers to end them)."""
+    return len(moderators.live_tokens(g.moderator.id, now()))
 
 
 def _current_password_is_right(password: str) -> bool:

@@ -18,7 +18,7 @@ from flask import Flask, current_app, g, has_request_context, redirect, request,
 from flask.sessions import SecureCookieSessionInterface
 
 from moderation.core import credentials
-from moderation.core.credentials import PASSWORD_MAX, hash_password, password_fp, token_hash
+from moderation.core.credentials import ADMIN, PASSWORD_MAX, hash_password, password_fp, token_hash
 from moderation.errors import ApiError
 from moderation.shared import now
 from moderation.store import moderators
@@ -30,6 +30,12 @@ class LoggedOut(ApiError):
     """The moderators' script called after the session ended."""
 
     status, code, message = 401, "logged_out", "Your session has ended; please log in again."
+
+
+class AdminsOnly(ApiError):
+    """A moderator asked for what only an admin may see or do."""
+
+    status, code, message = 403, "forbidden", "Only an admin may do that; ask one of the site's admins."
 
 
 class CrossSite(ApiError):
@@ -115,11 +121,14 @@ def end_session() -> None:
     session.clear()
 
 
-def change_password(moderator: Moderator, new_password: str, now: datetime) -> None:
-    """Set a new password, ending every other session; this browser stays logged in."""
+def change_password(moderator: Moderator, new_password: str, now: datetime, revoke_tokens: bool = False) -> int:
+    """Set a new password, ending every other session (and every token, if asked); this browser
+    stays logged in. How many tokens were revoked."""
     secret, new_hash = secrets.token_urlsafe(32), hash_password(new_password)
-    moderators.change_password(moderator, new_hash, token_hash(secret), password_fp(new_hash), now)
+    revoked = moderators.change_password(moderator, new_hash, token_hash(secret), password_fp(new_hash), now,
+                                         revoke_tokens)
     _begin(secret, now)
+    return revoked
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -137,6 +146,18 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Let the view run only for a logged-in admin; 403 for a moderator, off to log in for nobody."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.moderator.role != ADMIN:
+            raise AdminsOnly()
+        return view(*args, **kwargs)
+
+    return login_required(wrapped)
 
 
 def same_origin_only() -> None:
