@@ -49,12 +49,17 @@ class Housekeeper:
 
     def start(self) -> None:
         """Start this process's thread unless it runs already (called before every request: cheap)."""
-        if self._pid == os.getpid() or not self.every:
+        if self.running or not self.every:
             return
         with self._lock:
             if self._pid != os.getpid():
                 self._pid = os.getpid()
                 threading.Thread(target=self._run, name="moderation-housekeeping", daemon=True).start()
+
+    @property
+    def running(self) -> bool:
+        """Whether this process has started its thread."""
+        return self._pid == os.getpid()
 
     def stop(self) -> None:
         """Ask the thread to end (tests; a process that exits ends it anyway)."""
