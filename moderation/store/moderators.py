@@ -63,6 +63,7 @@ def save_moderator(name: str, password_hash: str, now: datetime, role: str | Non
     an admin (somebody must be able to manage the rest). Returns it, and True when created.
     """
     with writing() as db:
+        admins = _admins(db) if role == MODERATOR else set()
         moderator = db.scalars(select(Moderator).where(Moderator.name == name).with_for_update()).first()
         if moderator is None:
             first = db.scalar(select(func.count()).select_from(Moderator)) == 0
@@ -75,28 +76,33 @@ def save_moderator(name: str, password_hash: str, now: datetime, role: str | Non
         moderator.password_hash = password_hash
         detail = f"{name}: password set"
         if role is not None and role != moderator.role:
-            if moderator.role == ADMIN:
-                _keep_an_admin(db, moderator)
+            _keep_an_admin(admins, moderator)
             detail += f"; role {role} (was {moderator.role})"
             moderator.role = role
         db.add(audit_entry(by, "moderator_changed", now, detail=detail))
         return moderator, False
 
 
-def _keep_an_admin(db: Any, leaving: Moderator) -> None:
-    """Raise LastAdmin unless an admin other than `leaving` remains."""
-    others = db.scalar(select(func.count()).select_from(Moderator)
-                       .where(Moderator.role == ADMIN, Moderator.id != leaving.id))
-    if not others:
+def _admins(db: Any) -> set[int]:
+    """Every admin's id, their rows locked in one order, first of all in a transaction that may
+    take an admin away: two admins removing each other at once then queue here, and the second
+    finds the first gone instead of each counting the other."""
+    return set(db.scalars(select(Moderator.id).where(Moderator.role == ADMIN)
+                          .order_by(Moderator.id).with_for_update()))
+
+
+def _keep_an_admin(admins: set[int], leaving: Moderator) -> None:
+    """Raise LastAdmin when `leaving` is the only admin among `admins`."""
+    if leaving.role == ADMIN and not admins - {leaving.id}:
         raise LastAdmin()
 
 
 def delete_moderator(moderator_id: int, now: datetime, by: Moderator | None = None) -> Moderator:
     """Remove a moderator: their sessions and tokens end with the row; what they did stays in the audit log."""
     with writing() as db:
+        admins = _admins(db)
         moderator = locked(db, Moderator, moderator_id, "There is no such moderator.")
-        if moderator.role == ADMIN:
-            _keep_an_admin(db, moderator)
+        _keep_an_admin(admins, moderator)
         # The tokens are deleted here to count them for the log; the sessions go with the row (ON DELETE CASCADE).
         tokens = _delete(db, delete(ApiToken).where(ApiToken.moderator_id == moderator.id))
         db.delete(moderator)
