@@ -18,6 +18,9 @@ from moderation.store.models import ScheduledJob
 
 def claim(job: str, now: datetime, period: timedelta) -> bool:
     """Claim the job's run when it is due; True for the one caller that should run it now."""
+    due = session().scalar(select(ScheduledJob.next_run_at).where(ScheduledJob.name == job))
+    if due is None or due > now:  # nearly every look: a read, no write lock taken
+        return False
     with writing() as db:
         result = db.execute(update(ScheduledJob)
                             .where(ScheduledJob.name == job, ScheduledJob.next_run_at <= now)
