@@ -113,7 +113,8 @@ SCHEMAS: dict[str, Any] = {
 # (Each operation names its own 400 codes.)
 ERRORS = {
     400: ("", "The body is not a JSON object, or an id or cursor is malformed or was not issued here"),
-    401: ("unauthorized", "No valid moderator token"), 403: ("comments_closed", "Comments are closed on this article"),
+    401: ("unauthorized", "No valid moderator token (none, unknown, revoked, expired, or its moderator removed)"),
+    403: ("comments_closed", "Comments are closed on this article"),
     404: ("not_found", "No such comment"),
     409: ("duplicate", "The same author, proven by commenter key or by address within 10 minutes, sent this text"),
     413: ("too_large", "The body is over MODERATION_MAX_REQUEST_BYTES"),
