@@ -269,8 +269,8 @@ def test_the_plain_form_works_with_javascript_off(blog, live_server_factory, ope
     assert "Email is not a valid email address" in page.text_content(".error-summary")
     assert page.input_value("#comment") == "Sent without JavaScript.\n\nTwo paragraphs."
     assert page.input_value("#author") == "Ann Reader"
-    # Chromium applies autofocus after the page has loaded: wait for it, a few seconds at most.
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'email'", timeout=5_000)
+    # Chromium applies autofocus after the page has loaded: wait for it (seconds on a loaded machine).
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'email'", timeout=15_000)
 
     page.fill("#email", "ann@example.org")
     page.click("#submit")
