@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import MetaData, select
 
-from moderation.core.erasure import ANONYMOUS, ERASED_AVATAR, ERASED_HTML, ERASED_TEXT
+from moderation.core.erasure import ANONYMOUS, ERASED_AVATAR, ERASED_HTML, ERASED_TEXT, Erasure, placeholders
 from moderation.core.rule_input import DIGEST_SHOWN
 from moderation.shared import of
 from moderation.store.database import session
@@ -76,6 +76,34 @@ def audit_details(app: Flask, action: str) -> list[tuple[str | None, str, str]]:
     with app.app_context():
         entries = session().scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
         return [(entry.detail, entry.moderator_name, entry.via) for entry in entries]
+
+
+# (the person's comments, (reply, parent) of every reply to one of them, which must stay)
+PLACEHOLDERS = [
+    ({1}, [], set()),
+    ({1}, [(2, 1)], {1}),  # someone else replies: it stays
+    ({1, 2}, [(2, 1)], set()),  # only they reply to themselves: both go
+    ({1, 2, 3}, [(2, 1), (3, 2), (4, 3)], {1, 2, 3}),  # a reply deep down keeps the whole thread above it
+    ({1, 3}, [(2, 1), (3, 2)], {1}),  # their reply under someone else's goes; their comment above stays
+    ({1, 5}, [(2, 1), (6, 5), (7, 5)], {1, 5}),
+]
+
+
+@pytest.mark.parametrize(("own", "replies", "kept"), PLACEHOLDERS)
+def test_which_comments_stay_as_placeholders(own: set[int], replies: list[tuple[int, int]], kept: set[int]) -> None:
+    assert placeholders(own, replies) == kept
+
+
+@pytest.mark.parametrize(("erasure", "described"), [
+    (Erasure(), "nothing was stored"),
+    (Erasure(blocks=1), "0 comments deleted, 1 block lifted"),
+    (Erasure(deleted=1, placeholders=2, blocks=2, audit_entries=1),
+     "1 comment deleted, 2 kept as Anonymous, text erased, for the replies to them, 2 blocks lifted, "
+     "1 audit entry made neutral"),
+    (Erasure(anonymous=1), "1 kept as Anonymous with its text, 0 blocks lifted"),
+])
+def test_what_an_erasure_says_it_did(erasure: Erasure, described: str) -> None:
+    assert erasure.describe() == described
 
 
 @pytest.fixture
