@@ -43,7 +43,7 @@ def current_rules() -> Rules:
         session().execute(select(Block.kind, Block.value)).all()))
 
 
-def _bump(db: Session) -> None:
+def bump_rules(db: Session) -> None:
     """Move the rules' version, first thing in every edit: the row lock this takes makes
     concurrent edits queue (on PostgreSQL as on SQLite) instead of colliding on a constraint."""
     db.execute(update(RulesVersion).values(version=RulesVersion.version + 1))
@@ -80,7 +80,7 @@ def words_containing(kind: str, text: str, limit: int) -> tuple[list[WordEntry],
 def add_words(kind: str, new_words: Iterable[str], now: datetime, by: Moderator | None = None) -> int:
     """Put words on a list (those already there are skipped); return how many were added."""
     with writing() as db:
-        _bump(db)
+        bump_rules(db)
         present = set(db.scalars(select(WordEntry.word).where(WordEntry.list == kind)))
         fresh = list(dict.fromkeys(w.strip() for w in new_words if w.strip() and w.strip() not in present))
         db.add_all(WordEntry(list=kind, word=word, created_at=now) for word in fresh)
@@ -92,7 +92,7 @@ def add_words(kind: str, new_words: Iterable[str], now: datetime, by: Moderator 
 def remove_words(kind: str, old_words: Iterable[str], now: datetime, by: Moderator | None = None) -> int:
     """Take words off a list; return how many were there."""
     with writing() as db:
-        _bump(db)
+        bump_rules(db)
         wanted = [w.strip() for w in old_words]
         gone = list(db.scalars(select(WordEntry.word).where(WordEntry.list == kind, WordEntry.word.in_(wanted))))
         if gone:
@@ -125,7 +125,7 @@ def add_block(kind: str, value: str, note: str | None, now: datetime, by: Modera
               about: Comment | None = None) -> bool:
     """Block an address range or an email digest; False when it was already blocked."""
     with writing() as db:
-        _bump(db)
+        bump_rules(db)
         if db.scalar(select(Block.id).where(Block.kind == kind, Block.value == value)) is not None:
             return False
         db.add(Block(kind=kind, value=value, note=note, created_at=now))
@@ -137,7 +137,7 @@ def add_block(kind: str, value: str, note: str | None, now: datetime, by: Modera
 def remove_block(kind: str, values: Iterable[str], now: datetime, by: Moderator | None = None) -> bool:
     """Lift the block stored under any of values (see block_values); False when there was none."""
     with writing() as db:
-        _bump(db)
+        bump_rules(db)
         found = db.scalars(select(Block).where(Block.kind == kind, Block.value.in_(list(values)))).all()
         for block in found:
             db.delete(block)

@@ -31,7 +31,7 @@ def public_comment(comment: Any) -> dict[str, Any]:
 def moderator_comment(comment: Comment, vault: EmailVault) -> dict[str, Any]:
     """A comment as moderators see it: the public fields plus the private ones.
 
-    `email` is null when the key that sealed it is no longer configured.
+    `email` is null when the key that sealed it is no longer configured, or its author's data was erased.
     """
     return {
         **public_comment(comment),

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
 
+from moderation.core.erasure import is_erased
 from moderation.core.queue_query import capped, plural, waited
 from moderation.core.status import whole_number
 from moderation.core.times import timestamp
@@ -38,7 +39,9 @@ def private_headers(response: Response) -> Response:
 
 
 def email_of(comment: Comment) -> str:
-    """A comment's email address, opened for a moderator's eyes only."""
+    """A comment's email address, opened for a moderator's eyes only ("(erased)" once its author's data was)."""
+    if is_erased(comment.email_key_id):
+        return "(erased)"
     email = shared().vault.open_or_none(comment.email_sealed, comment.email_key_id)
     return "(cannot be opened: the key that sealed it is gone)" if email is None else email
 
@@ -56,8 +59,9 @@ def static_url(name: str) -> str:
 def template_helpers() -> dict[str, Any]:
     """What the moderator templates use besides their own variables."""
     moment = now()
-    return {"email_of": email_of, "waited": lambda since: waited(since, moment), "timestamp": timestamp,
-            "capped": capped, "plural": plural, "pending_count": queue_store.pending_count, "static_url": static_url,
+    return {"email_of": email_of, "erased": lambda comment: is_erased(comment.email_key_id),
+            "waited": lambda since: waited(since, moment), "timestamp": timestamp, "capped": capped,
+            "plural": plural, "pending_count": queue_store.pending_count, "static_url": static_url,
             "pending_total": None}
 
 

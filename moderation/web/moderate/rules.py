@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request
 
+from moderation.core.erasure import author_note, is_erased
 from moderation.core.queue_query import SEARCH_MAX, plural, safe_return
 from moderation.core.rule_input import BLOCK_KINDS, LISTS, describe_block, parse_block_form, parse_list, parse_words
 from moderation.core.status import Status
@@ -114,8 +115,11 @@ def block_author(comment_id: int, kind: str) -> Any:
     if kind == "ip" and (not found.ip or "/" in found.ip):  # a purge cuts old addresses down to a range
         raise ValidationFailed({"ip": "is unknown or anonymized"}, f"Comment {comment_id} has no whole IP address "
                                "to block; block a range on the rules page instead.")
+    if kind == "email" and is_erased(found.email_key_id):
+        raise ValidationFailed({"email": "was erased"}, f"Comment {comment_id}'s author was erased at their "
+                               "request: there is no email address left to block.")
     stored = rules_store.block_value("ip", found.ip or "") if kind == "ip" else found.email_digest
-    added = rules_store.add_block(kind, stored, f"comment {comment_id} by {found.author_name}", now(),
+    added = rules_store.add_block(kind, stored, author_note(comment_id, found.author_name), now(),
                                   by=g.moderator, about=found)
     if found.status != Status.SPAM:
         queue_store.moderate_many([comment_id], Status.SPAM, g.moderator, now())
