@@ -10,9 +10,11 @@ PORT ?= 5000
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# One stamp for both: the Python requirements, and axe-core (npm) that the browser tests inject.
+$(VENV)/.installed: requirements.txt requirements-dev.txt tests/browser/package-lock.json
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	npm ci --prefix tests/browser --no-audit --no-fund
 	touch $@
 
 run: install
