@@ -116,8 +116,8 @@ def test_the_team_page_lists_moderators_and_their_tokens_but_never_a_secret(app,
     names = [text_of(row.find("th")) for row in page.findall(".//table[@class='team']/tbody/tr")]
     assert names == ["mod (you)", "molly"]
     cells = [[text_of(td) for td in row.findall("td")] for row in page.findall(".//table[@class='team']/tbody/tr")]
-    assert [(role, live) for role, _, _, live in cells] == [("admin", "1"), ("moderator", "1")]
-    assert cells[0][2] != "never" and cells[1][2] == "never"  # mod logged in; molly did not
+    assert [(role, live) for role, live, _, _ in cells] == [("admin", "1"), ("moderator", "1")]
+    assert cells[0][3] != "never" and cells[1][3] == "never"  # mod logged in; molly did not
     molly_tokens = page.findall(f".//section[@id='member-{id_of(app, 'molly')}']//table/tbody/tr")
     assert len(molly_tokens) == 1
     token_id, label, _, last_used, expires = [text_of(td) for td in molly_tokens[0].findall("td")][:5]
