@@ -15,6 +15,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# axe-core (npm, pinned by the lock), which the browser tests inject to check accessibility:
+# only `make test` needs it (and so npm); `make run` does not.
+AXE := tests/browser/node_modules/.installed
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	touch $@
+
 run: install
 	@$(VENV)/bin/flask --app app init-db
 	@echo
@@ -26,7 +33,7 @@ run: install
 	@echo
 	$(VENV)/bin/flask --app app run --host $(HOST) --port $(PORT)
 
-test: install
+test: install $(AXE)
 	$(PYTHON) -m pytest
 
 # The pure and in-process tests only: no browser, no gunicorn, no PostgreSQL, no Redis.

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import html5lib
+import pytest
 from flask import Flask
 from sqlalchemy import delete
 from flask.testing import FlaskClient
@@ -233,9 +234,15 @@ class LiveServer:
         self._thread.join(timeout=10)
 
 
-def open_page(browser: Any, viewport: dict[str, int], javascript: bool = True) -> tuple[Any, Any, list[str]]:
-    """A fresh context and page, collecting console errors (a CSP violation is one)."""
-    context = browser.new_context(viewport=viewport, java_script_enabled=javascript, locale="en-GB")
+def open_page(browser: Any, viewport: dict[str, int], javascript: bool = True,
+              bypass_csp: bool = False) -> tuple[Any, Any, list[str]]:
+    """A fresh context and page, collecting console errors (a CSP violation is one).
+
+    bypass_csp is for accessibility checks only (axe_violations injects an inline script);
+    every other test keeps the pages' own Content-Security-Policy.
+    """
+    context = browser.new_context(viewport=viewport, java_script_enabled=javascript, locale="en-GB",
+                                  bypass_csp=bypass_csp)
     page = context.new_page()
     page.set_default_timeout(15_000)
     problems: list[str] = []
@@ -252,6 +259,29 @@ def log_in_page(page: Any, url: str) -> None:
     page.fill("#password", MODERATOR_PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(url + "/moderate/")
+
+
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+# axe's default rule set: WCAG 2 A and AA, and its best practices (landmarks, headings, regions).
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                      targets: v.nodes.map(node => node.target.join(" "))}));
+}"""
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """What axe-core finds wrong with the page as it is now: each rule broken, its impact and where.
+
+    The page's context must be opened with bypass_csp=True: axe goes in as an inline script,
+    which the moderators' pages (script-src 'self') rightly refuse. axe-core comes from npm
+    (tests/browser/package.json, installed by `make install`).
+    """
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed: npm ci --prefix tests/browser (make test does it)")
+    if page.evaluate("typeof window.axe") == "undefined":
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    return list(page.evaluate(AXE_RUN))
 
 
 # --- gunicorn for tests that need real processes and threads (durability, races) ---------------

@@ -76,6 +76,35 @@ def check_label(label: str | None) -> str | None:
     return label or None
 
 
+def check_expires_in(raw: str | None) -> int | None:
+    """A token's lifetime in whole days, 1–3650, as typed; empty is never."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    # ASCII digits only, and few of them: int() takes other scripts' digits, and chokes on thousands.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4 and 1 <= int(raw) <= EXPIRES_MAX_DAYS):
+        raise ValidationFailed({"expires_in": f"must be a whole number of days from 1 to {EXPIRES_MAX_DAYS}, "
+                                              "or empty for a token that does not expire"})
+    return int(raw)
+
+
+def check_new_token(label: str | None, expires_in: str | None) -> tuple[str | None, int | None]:
+    """A new token's label and lifetime in days, as typed on a form; every bad field named at once."""
+    errors: dict[str, str] = {}
+    checked_label, days = None, None
+    try:
+        checked_label = check_label(label)
+    except ValidationFailed as error:
+        errors.update(error.fields or {})
+    try:
+        days = check_expires_in(expires_in)
+    except ValidationFailed as error:
+        errors.update(error.fields or {})
+    if errors:
+        raise ValidationFailed(errors, "The token was not created.")
+    return checked_label, days
+
+
 def check_new_password(new: str, confirm: str) -> str:
     """A new password that is long enough and typed the same twice."""
     errors: dict[str, str] = {}
@@ -88,3 +117,21 @@ def check_new_password(new: str, confirm: str) -> str:
     if errors:
         raise ValidationFailed(errors, "The new password was not changed.")
     return new
+
+
+def check_new_moderator(name: str, role: str, password: str, confirm: str) -> tuple[str, str]:
+    """A new moderator's trimmed name and role, and a password typed twice; every bad field named at once."""
+    errors: dict[str, str] = {}
+    try:
+        name = check_name(name)
+    except ValidationFailed as error:
+        errors.update(error.fields or {})
+    if role not in ROLES:
+        errors["role"] = f"must be {' or '.join(ROLES)}"
+    try:
+        check_new_password(password, confirm)
+    except ValidationFailed as error:
+        errors.update(error.fields or {})
+    if errors:
+        raise ValidationFailed(errors, "The moderator was not created.")
+    return name, role

@@ -14,14 +14,22 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from moderation.core.credentials import ADMIN, MODERATOR
-from moderation.errors import ApiError, NotFound
+from moderation.errors import ApiError, NotFound, ValidationFailed
 from moderation.store.audit import audit_entry
 from moderation.store.database import locked, session, writing
 from moderation.store.models import ApiToken, Moderator, ModeratorSession
 
 TOKEN_SEEN_EVERY = timedelta(minutes=1)  # a token's last use is written at most this often
+
+
+class NameTaken(ValidationFailed):
+    """Another moderator has this name already."""
+
+    def __init__(self) -> None:
+        super().__init__({"name": "is already taken by another moderator"}, "The moderator was not created.")
 
 
 class LastAdmin(ApiError):
@@ -81,6 +89,22 @@ def save_moderator(name: str, password_hash: str, now: datetime, role: str | Non
             moderator.role = role
         db.add(audit_entry(by, "moderator_changed", now, detail=detail))
         return moderator, False
+
+
+def create_moderator(name: str, password_hash: str, now: datetime, role: str,
+                     by: Moderator | None = None) -> Moderator:
+    """Add a new moderator, audited; NameTaken when the name is in use. The database's unique
+    name decides, so two admins adding the same name at once cannot both pass a check and
+    then reset the other's password."""
+    try:
+        with writing() as db:
+            moderator = Moderator(name=name, password_hash=password_hash, created_at=now, role=role)
+            db.add(moderator)
+            db.flush()
+            db.add(audit_entry(by, "moderator_created", now, detail=f"{name} ({role})"))
+    except IntegrityError:
+        raise NameTaken() from None
+    return moderator
 
 
 def _admins(db: Any) -> set[int]:

@@ -1,4 +1,4 @@
-"""/moderate/rules: the site's rules, edited by moderators on the web.
+"""/moderate/rules: the site's rules, edited by admins on the web.
 
 The hold and spam word lists, the blocks, and blocking a comment's author from the queue:
 the operations `flask words|blocks` offer, checked by `core.rule_input` and stored (bumped
@@ -21,7 +21,7 @@ from moderation.shared import now
 from moderation.store import queue as queue_store
 from moderation.store import rules as rules_store
 from moderation.web.moderate.chrome import back_to_comment, install
-from moderation.web.moderate.sessions import login_required
+from moderation.web.moderate.sessions import admin_required
 
 bp = install(Blueprint("rules", __name__, url_prefix="/moderate"))
 
@@ -45,14 +45,14 @@ def _page(here: str, typed: dict[str, str] | None = None, errors: dict[str, str]
 
 
 @bp.get("/rules")
-@login_required
+@admin_required
 def page() -> str:
     """The word lists and the blocks, with forms to change them."""
     return _page(request.full_path.rstrip("?"))
 
 
 @bp.post("/rules/words")
-@login_required
+@admin_required
 def add_words() -> Any:
     """Put the words typed one per line on the hold or spam list."""
     kind, text = parse_list(request.form.get("list")), request.form.get("words", "")
@@ -69,7 +69,7 @@ def add_words() -> Any:
 
 
 @bp.post("/rules/words/remove")
-@login_required
+@admin_required
 def remove_word() -> Any:
     """Take one word off the hold or spam list."""
     kind, word = parse_list(request.form.get("list")), request.form.get("word", "")
@@ -80,7 +80,7 @@ def remove_word() -> Any:
 
 
 @bp.post("/rules/blocks")
-@login_required
+@admin_required
 def add_block() -> Any:
     """Block an IP address, a CIDR range or an email address, with an optional note."""
     value, note = request.form.get("value", ""), request.form.get("note", "")
@@ -96,7 +96,7 @@ def add_block() -> Any:
 
 
 @bp.post("/rules/blocks/remove")
-@login_required
+@admin_required
 def lift_block() -> Any:
     """Lift one block, named `kind:value` as the page lists it."""
     kind, _, value = request.form.get("block", "").partition(":")
@@ -106,7 +106,7 @@ def lift_block() -> Any:
 
 
 @bp.post("/comments/<int:comment_id>/block/<kind>")
-@login_required
+@admin_required
 def block_author(comment_id: int, kind: str) -> Any:
     """Block a comment's IP address or email address, and mark the comment spam."""
     if kind not in BLOCK_KINDS:
