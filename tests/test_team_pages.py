@@ -395,10 +395,12 @@ def admin_only_routes(app: Any) -> list[tuple[str, str, str]]:
     return found
 
 
-def test_the_admin_only_routes_include_every_rules_and_team_route(app):
+def test_the_admin_only_routes_include_every_rules_team_and_people_route(app):
     marked = {endpoint for endpoint, _, _ in admin_only_routes(app)}
-    wanted = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith(("rules.", "team."))}
-    assert wanted <= marked and {"rules.block_author", "team.page", "team.revoke_token"} <= wanted
+    wanted = {rule.endpoint for rule in app.url_map.iter_rules()
+              if rule.endpoint.startswith(("rules.", "team.", "people."))}
+    assert wanted <= marked
+    assert {"rules.block_author", "team.page", "team.revoke_token", "people.erase", "people.export"} <= wanted
     assert not {endpoint for endpoint in marked if endpoint.startswith(("queue.", "articles.", "login."))}
 
 
@@ -427,7 +429,7 @@ def test_a_moderator_works_the_queue_and_articles_but_is_offered_no_admin_page(a
         assert client.get(path).status_code == 200, path
     queue = parse(client.get("/moderate/"))
     hrefs = {link.get("href") for link in queue.findall(".//header//a")}
-    assert "/moderate/rules" not in hrefs and TEAM not in hrefs
+    assert "/moderate/rules" not in hrefs and TEAM not in hrefs and "/moderate/people" not in hrefs
     assert not [b for b in queue.iter("button") if "/block/" in (b.get("formaction") or "")]
     form = {"csrf_token": csrf_from(client, "/moderate/"), "return_to": "/moderate/"}
     assert client.post(f"/moderate/comments/{comment_id}/approve", data=form).status_code == 303
