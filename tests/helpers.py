@@ -275,7 +275,7 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
 
     The page's context must be opened with bypass_csp=True: axe goes in as an inline script,
     which the moderators' pages (script-src 'self') rightly refuse. axe-core comes from npm
-    (tests/browser/package.json, installed by `make install`).
+    (tests/browser/package.json, installed by `make test`).
     """
     if not AXE.exists():
         pytest.skip("axe-core is not installed: npm ci --prefix tests/browser (make test does it)")
