@@ -40,5 +40,9 @@ class Channel(Protocol):
 
 def channels(app: Flask) -> list[Channel]:
     """The channels the app's settings turn on, in the order the worker serves them."""
+    from moderation.notify.spamreport import SpamReports
+
     found: list[Channel] = []
+    if app.config["SPAM_CHECK_URL"]:
+        found.append(SpamReports(app))
     return found
