@@ -49,14 +49,17 @@ def check_url(url: str) -> str | None:
 
 
 def parse_events(raw: str | Iterable[str] | None) -> tuple[tuple[str, ...], str | None]:
-    """The events asked for (comma-separated or a list; all six when none), in EVENTS order,
+    """The events asked for (comma-separated or a list; all six when None), in EVENTS order,
     and what is wrong with them (None when each is known)."""
-    names = raw.split(",") if isinstance(raw, str) else list(raw or ())
+    if raw is None:
+        return EVENTS, None
+    names = raw.split(",") if isinstance(raw, str) else list(raw)
     wanted = {name.strip() for name in names if name.strip()}
     unknown = sorted(wanted - set(EVENTS))
-    if unknown:
-        return (), f"unknown event {', '.join(unknown)}; the events are {', '.join(EVENTS)}"
-    return tuple(event for event in EVENTS if event in wanted or not wanted), None
+    if unknown or not wanted:
+        return (), f"{'unknown event ' + ', '.join(unknown) if unknown else 'none chosen'}; choose from " \
+                   f"{', '.join(EVENTS)}"
+    return tuple(event for event in EVENTS if event in wanted), None
 
 
 def check_webhook(url: str, events: str | Iterable[str] | None) -> tuple[str, tuple[str, ...]]:
