@@ -11,19 +11,27 @@ from __future__ import annotations
 import http.server
 import ipaddress
 import json
+import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from flask import Flask
 from sqlalchemy import select, update
 from standardwebhooks.webhooks import Webhook as Verifier
 
 from moderation.core.webhooks import refusal
+from moderation.notify.channel import channels
 from moderation.notify.worker import Worker
+from moderation.store import outbox
 from moderation.store.database import session, writing
 from moderation.store.models import AuditEntry
 from moderation.store.outbox_models import Delivery, Webhook
@@ -69,6 +77,43 @@ def inbox() -> Iterator[Inbox]:
     box = Inbox()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler(box))
     box.url = f"http://127.0.0.1:{server.server_port}/hook"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield box
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def certificate(folder: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed certificate for host name (not for its address), and its key: (cert file, key file)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    moment = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(moment - timedelta(minutes=5))
+            .not_valid_after(moment + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = folder / f"{name}.pem", folder / f"{name}.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+@pytest.fixture
+def tls_inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    """The receiver over HTTPS at https://localhost:PORT/hook, its certificate the only one trusted."""
+    cert_file, key_file = certificate(tmp_path, "localhost")
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))  # what ssl.create_default_context() trusts
+    box = Inbox()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler(box))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    box.url = f"https://localhost:{server.server_port}/hook"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield box
@@ -188,9 +233,7 @@ def test_gone_drops_and_a_redirect_is_not_followed(hooked: Flask, inbox: Inbox, 
 def test_a_removed_webhook_gets_nothing_more(hooked: Flask, inbox: Inbox) -> None:
     webhook_id, _ = add(hooked, inbox.url)
     submit(hooked.test_client())
-    with hooked.app_context():
-        from moderation.store import outbox
-        from moderation.notify.channel import channels
+    with hooked.app_context():  # planned for the webhook, then it is removed before the send
         outbox.dispatch([channel.recipients for channel in channels(hooked)], datetime.now(timezone.utc))
     assert hooked.test_cli_runner().invoke(args=["webhook", "remove", str(webhook_id)]).exit_code == 0
     Worker(hooked).run_once()
@@ -214,6 +257,23 @@ def test_an_unreachable_endpoint_is_retried(hooked: Flask, inbox: Inbox) -> None
     Worker(hooked).run_once()
     [delivery] = deliveries(hooked)
     assert delivery.status == "pending" and "Connection" in (delivery.last_error or "")
+
+
+def test_https_checks_the_certificate_for_the_url_host(hooked: Flask, tls_inbox: Inbox) -> None:
+    _, secret = add(hooked, tls_inbox.url)  # localhost: connected by its checked address, verified by name
+    submit(hooked.test_client())
+    Worker(hooked).run_once()
+    assert [p["type"] for p in verified(tls_inbox, secret)] == ["comment.created"]
+    assert tls_inbox.got[0][1]["Host"] == tls_inbox.url.split("/")[2]
+
+
+def test_https_to_a_name_the_certificate_does_not_cover_fails(hooked: Flask, tls_inbox: Inbox) -> None:
+    add(hooked, tls_inbox.url.replace("localhost", "127.0.0.1"))  # the same server, a name not in its certificate
+    submit(hooked.test_client())
+    Worker(hooked).run_once()
+    [delivery] = deliveries(hooked)
+    assert tls_inbox.got == [] and delivery.status == "pending" and "CERTIFICATE_VERIFY_FAILED" in (
+        delivery.last_error or "")
 
 
 # --- The command line ---------------------------------------------------------------------------
