@@ -40,9 +40,10 @@ class Channel(Protocol):
 
 def channels(app: Flask) -> list[Channel]:
     """The channels the app's settings turn on, in the order the worker serves them."""
-    from moderation.notify.spamreport import SpamReports
+    from moderation.notify.spamreport import SpamReports  # they import this module's Outcome
+    from moderation.notify.webhooks import WebhookChannel
 
-    found: list[Channel] = []
+    found: list[Channel] = [WebhookChannel(app)]  # always on: with no endpoint it plans nothing
     if app.config["SPAM_CHECK_URL"]:
         found.append(SpamReports(app))
     return found
