@@ -41,4 +41,8 @@ class Channel(Protocol):
 def channels(app: Flask) -> list[Channel]:
     """The channels the app's settings turn on, in the order the worker serves them."""
     found: list[Channel] = []
+    if app.config["SMTP_URL"]:  # unset: nothing is ever queued for email
+        from moderation.notify.mail import EmailChannel
+
+        found.append(EmailChannel(app))
     return found

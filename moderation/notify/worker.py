@@ -37,6 +37,9 @@ class Worker:
         with self.app.app_context():
             outbox.dispatch([channel.recipients for channel in self.channels], now())
             for channel in self.channels:
+                tick = getattr(channel, "tick", None)  # a channel's own round (the email digests)
+                if tick is not None:
+                    tick(now())
                 batch = outbox.claim(now(), BATCH, channel.name)
                 if not batch:
                     continue
