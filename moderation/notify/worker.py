@@ -43,8 +43,8 @@ class Worker:
                 batch = outbox.claim(now(), BATCH, channel.name)
                 if not batch:
                     continue
-                for outcome in channel.deliver(batch):
-                    outbox.finish(outcome.delivery_id, now(), outcome.error, outcome.drop)
+                outcomes = channel.deliver(batch)
+                outbox.finish_many([(o.delivery_id, o.error, o.drop) for o in outcomes], now())
                 attempted += len(batch)
         return attempted
 
