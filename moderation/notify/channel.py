@@ -43,7 +43,12 @@ def channels(app: Flask) -> list[Channel]:
     from moderation.notify.spamreport import SpamReports  # they import this module's Outcome
     from moderation.notify.webhooks import WebhookChannel
 
-    found: list[Channel] = [WebhookChannel(app)]  # always on: with no endpoint it plans nothing
+    found: list[Channel] = []
+    if app.config["SMTP_URL"]:  # unset: nothing is ever queued for email
+        from moderation.notify.mail import EmailChannel
+
+        found.append(EmailChannel(app))
+    found.append(WebhookChannel(app))  # always on: with no endpoint it plans nothing
     if app.config["SPAM_CHECK_URL"]:
         found.append(SpamReports(app))
     return found

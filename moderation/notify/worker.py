@@ -37,11 +37,14 @@ class Worker:
         with self.app.app_context():
             outbox.dispatch([channel.recipients for channel in self.channels], now())
             for channel in self.channels:
+                tick = getattr(channel, "tick", None)  # a channel's own round (the email digests)
+                if tick is not None:
+                    tick(now())
                 batch = outbox.claim(now(), BATCH, channel.name)
                 if not batch:
                     continue
-                for outcome in channel.deliver(batch):
-                    outbox.finish(outcome.delivery_id, now(), outcome.error, outcome.drop)
+                outcomes = channel.deliver(batch)
+                outbox.finish_many([(o.delivery_id, o.error, o.drop) for o in outcomes], now())
                 attempted += len(batch)
         return attempted
 

@@ -190,17 +190,23 @@ def moderate(comment_id: int, new_status: Status, moderator: Moderator, via: str
     """Move a comment to a new state (or delete it), bump the ETag if public, audit it."""
     with writing() as db:
         comment = locked(db, Comment, comment_id, f"There is no comment {comment_id}.")
-        if new_status == Status.APPROVED or comment.status == Status.APPROVED:
-            bump_version(db, comment.article_id, approved_at=now if new_status == Status.APPROVED else None)
-        if new_status == Status.DELETED:
-            outbox.record(db, events.DELETED, comment, new_status, now)
-            db.delete(comment)
-        else:
-            comment.status, comment.updated_at = new_status, now
-            outbox.record(db, events.BY_STATE[new_status], comment, new_status, now)
-        db.add(audit_entry(moderator, str(new_status), now, via, comment_id=comment_id,
-                           article_id=comment.article_id))
+        moderate_locked(db, comment, new_status, moderator, via, now)
     return new_status
+
+
+def moderate_locked(db: Session, comment: Comment, new_status: Status, moderator: Moderator, via: str,
+                    now: datetime) -> None:
+    """`moderate`, inside the caller's transaction on a comment it has locked (a one-click link's use)."""
+    if new_status == Status.APPROVED or comment.status == Status.APPROVED:
+        bump_version(db, comment.article_id, approved_at=now if new_status == Status.APPROVED else None)
+    if new_status == Status.DELETED:
+        outbox.record(db, events.DELETED, comment, new_status, now)
+        db.delete(comment)
+    else:
+        comment.status, comment.updated_at = new_status, now
+        outbox.record(db, events.BY_STATE[new_status], comment, new_status, now)
+    db.add(audit_entry(moderator, str(new_status), now, via, comment_id=comment.id,
+                       article_id=comment.article_id))
 
 
 @dataclass(frozen=True)

@@ -97,22 +97,35 @@ def finish(delivery_id: int, now: datetime, error: str | None = None, drop: bool
     """Record how one attempt went: delivered (error None), dropped (no recipient any more), or
     failed — then tried again after a backoff, or "failed" for good after MAX_ATTEMPTS. The state."""
     with writing() as db:
-        delivery = db.get(Delivery, delivery_id, with_for_update=True)
-        if delivery is None:
-            return "gone"
-        delivery.attempts += 1
-        delivery.locked_until = None
-        if drop:
-            delivery.status, delivery.last_error = "dropped", (error or "no such recipient any more")[:300]
-        elif error is None:
-            delivery.status, delivery.delivered_at, delivery.last_error = "delivered", now, None
+        return _finish(db, delivery_id, now, error, drop)
+
+
+def finish_many(outcomes: Sequence[tuple[int, str | None, bool]], now: datetime) -> None:
+    """`finish` for a batch's (delivery id, error, drop) in one transaction: one commit, not one per message."""
+    with writing() as db:
+        # One locking read of the batch; _finish then finds each row in the session.
+        db.scalars(select(Delivery).where(Delivery.id.in_([o[0] for o in outcomes])).with_for_update()).all()
+        for delivery_id, error, drop in outcomes:
+            _finish(db, delivery_id, now, error, drop)
+
+
+def _finish(db: Session, delivery_id: int, now: datetime, error: str | None, drop: bool) -> str:
+    delivery = db.get(Delivery, delivery_id, with_for_update=True)
+    if delivery is None:
+        return "gone"
+    delivery.attempts += 1
+    delivery.locked_until = None
+    if drop:
+        delivery.status, delivery.last_error = "dropped", (error or "no such recipient any more")[:300]
+    elif error is None:
+        delivery.status, delivery.delivered_at, delivery.last_error = "delivered", now, None
+    else:
+        delivery.last_error = error[:300]
+        if delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status = "failed"
         else:
-            delivery.last_error = error[:300]
-            if delivery.attempts >= MAX_ATTEMPTS:
-                delivery.status = "failed"
-            else:
-                delivery.next_attempt_at = now + retry_delay(delivery.attempts)
-        return delivery.status
+            delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+    return delivery.status
 
 
 def recent(limit: int, status: str | None = None) -> Sequence[Delivery]:
