@@ -47,6 +47,7 @@ class EmailChannel:
         self.server = smtp.server(app.config["SMTP_URL"])
         self.digest_minutes: int = app.config["DIGEST_MINUTES"]
         self.link_days: int = app.config["LINK_DAYS"]
+        self._articles: dict[str, Article] = {}  # the current batch's, loaded in one query
 
     def recipients(self, db: Session, event: OutboxEvent, taken: dict[str, Any]) -> Sequence[Planned]:
         """One delivery per moderator who wants each held comment, for a comment just held."""
@@ -73,7 +74,11 @@ class EmailChannel:
         comments = {c.id: c for c in session().scalars(select(Comment).where(Comment.id.in_(held_ids)))}
         dropped: list[Outcome] = []
         ready: list[tuple[int, EmailMessage]] = []
-        with writing() as db:  # the links of every message in the batch, in one transaction
+        # The links of every message in the batch, in one transaction, written in one flush at its end;
+        # the comments' articles loaded first, in one query, so that each message finds its own at once.
+        with writing() as db, db.no_autoflush:
+            self._articles = {article.id: article for article in db.scalars(
+                select(Article).where(Article.id.in_({c.article_id for c in comments.values()})))}
             for delivery, event in batch:
                 moderator = team.get(_moderator_id(delivery.target))
                 digest = event is not None and event.event == notices.DIGEST_EVENT
@@ -92,7 +97,7 @@ class EmailChannel:
     def _held(self, db: Session, moderator: Moderator, comment: Comment, taken: dict[str, Any] | None,
               moment: datetime) -> messages.Held:
         """A held comment with this moderator's new links (the snapshot's text and reason, when given)."""
-        article = db.get(Article, comment.article_id)
+        article = self._articles.get(comment.article_id) or db.get(Article, comment.article_id)
         secrets = links.issue(db, moderator.id, comment.id, moment, self.link_days)
         return messages.Held(id=comment.id, author=comment.author_name,
                              text=taken["text"] if taken else comment.body_text,

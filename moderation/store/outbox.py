@@ -97,20 +97,20 @@ def finish(delivery_id: int, now: datetime, error: str | None = None, drop: bool
     """Record how one attempt went: delivered (error None), dropped (no recipient any more), or
     failed — then tried again after a backoff, or "failed" for good after MAX_ATTEMPTS. The state."""
     with writing() as db:
-        return _finish(db, delivery_id, now, error, drop)
+        return _finish(db.get(Delivery, delivery_id, with_for_update=True), now, error, drop)
 
 
 def finish_many(outcomes: Sequence[tuple[int, str | None, bool]], now: datetime) -> None:
     """`finish` for a batch's (delivery id, error, drop) in one transaction: one commit, not one per message."""
     with writing() as db:
-        # One locking read of the batch; _finish then finds each row in the session.
-        db.scalars(select(Delivery).where(Delivery.id.in_([o[0] for o in outcomes])).with_for_update()).all()
+        # One locking read of the whole batch, not one per message.
+        rows = {row.id: row for row in db.scalars(select(Delivery).where(
+            Delivery.id.in_([outcome[0] for outcome in outcomes])).with_for_update())}
         for delivery_id, error, drop in outcomes:
-            _finish(db, delivery_id, now, error, drop)
+            _finish(rows.get(delivery_id), now, error, drop)
 
 
-def _finish(db: Session, delivery_id: int, now: datetime, error: str | None, drop: bool) -> str:
-    delivery = db.get(Delivery, delivery_id, with_for_update=True)
+def _finish(delivery: Delivery | None, now: datetime, error: str | None, drop: bool) -> str:
     if delivery is None:
         return "gone"
     delivery.attempts += 1
