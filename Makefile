@@ -30,7 +30,10 @@ run: install
 	@echo "  Moderate:        http://$(HOST):$(PORT)/moderate/"
 	@echo "  Make a moderator (in another terminal): $(VENV)/bin/flask --app app create-moderator NAME"
 	@echo "  API token for tools:                     $(VENV)/bin/flask --app app create-token NAME"
+	@echo "  Mail and webhooks are delivered by the outbox worker, started beside the server."
 	@echo
+	@# The worker runs in the background for as long as the server does (Ctrl-C stops both).
+	$(VENV)/bin/flask --app app worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/flask --app app run --host $(HOST) --port $(PORT)
 
 test: install $(AXE)

@@ -42,10 +42,26 @@ CREATE TABLE moderators (
 	created_at DATETIME NOT NULL,
 	role VARCHAR(16) DEFAULT 'moderator' NOT NULL,
 	last_login_at DATETIME,
+	email VARCHAR(254),
+	notify VARCHAR(8) DEFAULT 'each' NOT NULL,
+	digest_sent_at DATETIME,
 	PRIMARY KEY (id),
 	CONSTRAINT moderators_role_valid CHECK (role IN ('admin', 'moderator')),
+	CONSTRAINT moderators_notify_valid CHECK (notify IN ('each', 'digest', 'none')),
 	UNIQUE (name)
 );
+
+CREATE TABLE outbox_events (
+	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+	event VARCHAR(32) NOT NULL,
+	comment_id INTEGER,
+	article_id VARCHAR(128),
+	snapshot TEXT NOT NULL,
+	created_at DATETIME NOT NULL,
+	dispatched_at DATETIME
+);
+
+CREATE INDEX outbox_events_undispatched ON outbox_events (dispatched_at, id);
 
 CREATE TABLE rate_counters (
 	"key" VARCHAR(255) NOT NULL,
@@ -67,6 +83,16 @@ CREATE TABLE scheduled_jobs (
 	PRIMARY KEY (name)
 );
 
+CREATE TABLE webhooks (
+	id INTEGER NOT NULL,
+	url VARCHAR(2000) NOT NULL,
+	events VARCHAR(300) NOT NULL,
+	secret_sealed BLOB NOT NULL,
+	secret_key_id VARCHAR(16) NOT NULL,
+	created_at DATETIME NOT NULL,
+	PRIMARY KEY (id)
+);
+
 CREATE TABLE word_lists (
 	id INTEGER NOT NULL,
 	list VARCHAR(8) NOT NULL,
@@ -76,6 +102,20 @@ CREATE TABLE word_lists (
 	CONSTRAINT word_lists_list_valid CHECK (list IN ('hold', 'spam')),
 	CONSTRAINT word_lists_unique UNIQUE (list, word)
 );
+
+CREATE TABLE action_links (
+	id VARCHAR(64) NOT NULL,
+	moderator_id INTEGER NOT NULL,
+	comment_id INTEGER NOT NULL,
+	action VARCHAR(16) NOT NULL,
+	created_at DATETIME NOT NULL,
+	expires_at DATETIME NOT NULL,
+	used_at DATETIME,
+	PRIMARY KEY (id),
+	FOREIGN KEY(moderator_id) REFERENCES moderators (id) ON DELETE CASCADE
+);
+
+CREATE INDEX ix_action_links_moderator_id ON action_links (moderator_id);
 
 CREATE TABLE api_tokens (
 	id INTEGER NOT NULL,
@@ -142,6 +182,30 @@ CREATE INDEX comments_queue ON comments (status, id);
 
 CREATE INDEX comments_same_body ON comments (article_id, body_digest);
 
+CREATE TABLE deliveries (
+	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+	event_id INTEGER,
+	channel VARCHAR(16) NOT NULL,
+	target VARCHAR(64) NOT NULL,
+	"key" VARCHAR(64) NOT NULL,
+	status VARCHAR(16) NOT NULL,
+	attempts INTEGER NOT NULL,
+	next_attempt_at DATETIME NOT NULL,
+	locked_until DATETIME,
+	last_error VARCHAR(300),
+	created_at DATETIME NOT NULL,
+	delivered_at DATETIME,
+	CONSTRAINT deliveries_status_valid CHECK (status IN ('pending', 'delivered', 'failed', 'dropped')),
+	FOREIGN KEY(event_id) REFERENCES outbox_events (id) ON DELETE CASCADE,
+	UNIQUE ("key")
+);
+
+CREATE INDEX deliveries_by_time ON deliveries (created_at);
+
+CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+
+CREATE INDEX ix_deliveries_event_id ON deliveries (event_id);
+
 CREATE TABLE moderator_sessions (
 	id VARCHAR(64) NOT NULL,
 	moderator_id INTEGER NOT NULL,
@@ -193,10 +257,27 @@ CREATE TABLE moderators (
 	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
 	role VARCHAR(16) DEFAULT 'moderator' NOT NULL,
 	last_login_at TIMESTAMP WITH TIME ZONE,
+	email VARCHAR(254),
+	notify VARCHAR(8) DEFAULT 'each' NOT NULL,
+	digest_sent_at TIMESTAMP WITH TIME ZONE,
 	PRIMARY KEY (id),
 	CONSTRAINT moderators_role_valid CHECK (role IN ('admin', 'moderator')),
+	CONSTRAINT moderators_notify_valid CHECK (notify IN ('each', 'digest', 'none')),
 	UNIQUE (name)
 );
+
+CREATE TABLE outbox_events (
+	id SERIAL NOT NULL,
+	event VARCHAR(32) NOT NULL,
+	comment_id INTEGER,
+	article_id VARCHAR(128),
+	snapshot TEXT NOT NULL,
+	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	dispatched_at TIMESTAMP WITH TIME ZONE,
+	PRIMARY KEY (id)
+);
+
+CREATE INDEX outbox_events_undispatched ON outbox_events (dispatched_at, id);
 
 CREATE TABLE rate_counters (
 	key VARCHAR(255) NOT NULL,
@@ -218,6 +299,16 @@ CREATE TABLE scheduled_jobs (
 	PRIMARY KEY (name)
 );
 
+CREATE TABLE webhooks (
+	id SERIAL NOT NULL,
+	url VARCHAR(2000) NOT NULL,
+	events VARCHAR(300) NOT NULL,
+	secret_sealed BYTEA NOT NULL,
+	secret_key_id VARCHAR(16) NOT NULL,
+	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	PRIMARY KEY (id)
+);
+
 CREATE TABLE word_lists (
 	id SERIAL NOT NULL,
 	list VARCHAR(8) NOT NULL,
@@ -227,6 +318,20 @@ CREATE TABLE word_lists (
 	CONSTRAINT word_lists_list_valid CHECK (list IN ('hold', 'spam')),
 	CONSTRAINT word_lists_unique UNIQUE (list, word)
 );
+
+CREATE TABLE action_links (
+	id VARCHAR(64) NOT NULL,
+	moderator_id INTEGER NOT NULL,
+	comment_id INTEGER NOT NULL,
+	action VARCHAR(16) NOT NULL,
+	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	expires_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	used_at TIMESTAMP WITH TIME ZONE,
+	PRIMARY KEY (id),
+	FOREIGN KEY(moderator_id) REFERENCES moderators (id) ON DELETE CASCADE
+);
+
+CREATE INDEX ix_action_links_moderator_id ON action_links (moderator_id);
 
 CREATE TABLE api_tokens (
 	id SERIAL NOT NULL,
@@ -293,6 +398,31 @@ CREATE INDEX comments_public ON comments (article_id, status, id);
 CREATE INDEX comments_queue ON comments (status, id);
 
 CREATE INDEX comments_same_body ON comments (article_id, body_digest);
+
+CREATE TABLE deliveries (
+	id SERIAL NOT NULL,
+	event_id INTEGER,
+	channel VARCHAR(16) NOT NULL,
+	target VARCHAR(64) NOT NULL,
+	key VARCHAR(64) NOT NULL,
+	status VARCHAR(16) NOT NULL,
+	attempts INTEGER NOT NULL,
+	next_attempt_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	locked_until TIMESTAMP WITH TIME ZONE,
+	last_error VARCHAR(300),
+	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	delivered_at TIMESTAMP WITH TIME ZONE,
+	PRIMARY KEY (id),
+	CONSTRAINT deliveries_status_valid CHECK (status IN ('pending', 'delivered', 'failed', 'dropped')),
+	FOREIGN KEY(event_id) REFERENCES outbox_events (id) ON DELETE CASCADE,
+	UNIQUE (key)
+);
+
+CREATE INDEX deliveries_by_time ON deliveries (created_at);
+
+CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+
+CREATE INDEX ix_deliveries_event_id ON deliveries (event_id);
 
 CREATE TABLE moderator_sessions (
 	id VARCHAR(64) NOT NULL,

@@ -18,13 +18,14 @@ from datetime import datetime, timedelta
 from flask import Flask
 
 from moderation.shared import now as clock
-from moderation.store import comments, schedule
+from moderation.store import comments, outbox, schedule
 from moderation.store.comments import Purged
 from moderation.store.models import PURGE_JOB
 
 log = logging.getLogger(__name__)
 
-LOOK_EVERY = timedelta(minutes=5)  # at most this long between two looks at whether the purge is due
+LOOK_EVERY = timedelta(minutes=5)
+OUTBOX_KEEP_DAYS = 30  # events and their deliveries, sent or not, are forgotten after this  # at most this long between two looks at whether the purge is due
 
 
 def run_due(app: Flask, now: datetime) -> Purged | None:
@@ -33,6 +34,7 @@ def run_due(app: Flask, now: datetime) -> Purged | None:
     with app.app_context():
         if not schedule.claim(PURGE_JOB, now, timedelta(minutes=config["PURGE_EVERY_MINUTES"])):
             return None
+        outbox.purge(now, OUTBOX_KEEP_DAYS)  # the snapshots hold names and text: not kept for long
         return comments.purge(now, config["PURGE_PENDING_DAYS"], config["PURGE_SPAM_DAYS"],
                               config["IP_RETENTION_DAYS"], scheduled=True)
 

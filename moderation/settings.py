@@ -108,6 +108,14 @@ def _http_url(value: Any) -> str:
     return text
 
 
+def _smtp_url(value: Any) -> str:
+    """Empty, or an smtp:// or smtps:// URL with a host."""
+    text = str(value or "").strip()
+    if text and not re.fullmatch(r"smtps?://([^@/\s]+@)?[^@/:\s]+(:\d{1,5})?/?", text):
+        raise SettingsError(f"{text.split('@')[-1]!r} is not an SMTP URL like smtp://user:pass@host:587")
+    return text
+
+
 def _positive_int(value: Any) -> int:
     """Coerce to an int that is one or more."""
     number = _non_negative_int(value)
@@ -179,6 +187,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PURGE_EVERY_MINUTES", 60, "How often the service runs the retention purge on its own (once "
             "across every worker and instance sharing the database). `0` turns that off; "
             "`flask --app app purge` runs it by hand or from cron either way.", _non_negative_int),
+    # Telling people: mail, links, webhooks (the outbox worker, `flask --app app worker`).
+    Setting("SMTP_URL", "", "Where to send mail: `smtp://user:pass@host:587` (STARTTLS) or "
+            "`smtps://user:pass@host:465` (TLS). Empty: no email is ever queued.", _smtp_url),
+    Setting("MAIL_FROM", "", "The From address of the service's mail, like `Comments <comments@news.example>`; "
+            "required with MODERATION_SMTP_URL."),
+    Setting("PUBLIC_URL", "", "The service's public address (`https://comments.news.example`), for the links "
+            "in its mail; required with MODERATION_SMTP_URL.", _http_url),
+    Setting("LINK_DAYS", 7, "Days a one-click moderation link in a moderator's email keeps working (once).",
+            _positive_int),
+    Setting("DIGEST_MINUTES", 60, "How often a moderator who chose a digest gets one (when comments wait).",
+            _positive_int),
+    Setting("WEBHOOKS_ALLOW_PRIVATE", False, "`true` lets webhooks go to private, loopback and link-local "
+            "addresses (a receiver on the same host or network). Off, such endpoints are refused, at delivery "
+            "time too.", _flag),
     # The moderators' web queue (/moderate/).
     Setting("LOGIN_RATELIMIT", "5/minute;20/hour", "Unsuccessful moderator log-ins allowed per client "
             "address, like `5/minute;20/hour`; the same limit per name binds only addresses with recent failures, "
@@ -210,6 +232,9 @@ def load_settings(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     if not app.config["SECRET_KEY"] and url and not url.startswith("sqlite"):
         raise SettingsError("MODERATION_SECRET_KEY must be set when the database is not SQLite: every "
                             "instance sharing the database needs the same key (a generated one would differ)")
+    if app.config["SMTP_URL"] and not (app.config["MAIL_FROM"] and app.config["PUBLIC_URL"]):
+        raise SettingsError("MODERATION_SMTP_URL needs MODERATION_MAIL_FROM (the From address) and "
+                            "MODERATION_PUBLIC_URL (for the links in the mail)")
     if not app.config["DATABASE_URL"]:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "moderation.sqlite3")

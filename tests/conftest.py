@@ -243,6 +243,7 @@ def classifier() -> Iterator[str]:
     """The check's URL, with an API key in it as Akismet's has; every answer reset to "not spam"."""
     Classifier.answer, Classifier.delay, Classifier.status = b"false", 0.0, 200
     Classifier.seen.clear()
+    Classifier.paths.clear()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Classifier)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

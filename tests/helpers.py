@@ -417,11 +417,13 @@ class Classifier(http.server.BaseHTTPRequestHandler):
     delay = 0.0
     status = 200
     seen: list[dict[str, list[str]]] = []
+    paths: list[str] = []  # the path of each request: comment-check, submit-spam or submit-ham
 
     def do_POST(self) -> None:  # noqa: N802 -- the http.server API
         """Answer a comment-check with the chosen status and answer, after the chosen delay."""
         length = int(self.headers["Content-Length"])
         Classifier.seen.append(urllib.parse.parse_qs(self.rfile.read(length).decode()))
+        Classifier.paths.append(self.path)
         time.sleep(Classifier.delay)
         self.send_response(Classifier.status)
         self.end_headers()

@@ -115,3 +115,16 @@ def test_off_means_off(database_url: str) -> None:
     assert not of(app).housekeeper.running
     time.sleep(0.2)
     assert comment_ids(app) == [old] and purges(app) == []
+
+
+def test_the_purge_forgets_outbox_events_after_30_days(app: Flask, client: Any) -> None:
+    from moderation.store.outbox_models import OutboxEvent
+
+    old, fresh = submit(client, body="Old.").json["id"], submit(client, body="New.").json["id"]
+    with app.app_context(), writing() as db:
+        db.execute(update(OutboxEvent).where(OutboxEvent.comment_id == old).values(
+            created_at=datetime.now(timezone.utc) - 31 * DAY))
+    app.config["PURGE_EVERY_MINUTES"] = 60
+    assert run_due(app, datetime.now(timezone.utc)) is not None
+    with app.app_context():
+        assert list(session().scalars(select(OutboxEvent.comment_id))) == [fresh]

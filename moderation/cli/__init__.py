@@ -1,4 +1,4 @@
-"""The `flask --app app …` commands for operators: the database, the team, rules, people, purging."""
+"""The `flask --app app …` commands for operators: the database, the team, rules, people, purging, the worker, webhooks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every command with `flask --app app`."""
-    from moderation.cli import admin, migrations, people, rules, team
+    from moderation.cli import admin, migrations, notify, people, rules, team, webhooks
 
-    for command in (*admin.COMMANDS, *team.COMMANDS, *rules.COMMANDS, *migrations.COMMANDS, *people.COMMANDS):
+    for command in (*admin.COMMANDS, *team.COMMANDS, *rules.COMMANDS, *migrations.COMMANDS, *people.COMMANDS,
+                    *notify.COMMANDS, *webhooks.COMMANDS):
         app.cli.add_command(command)

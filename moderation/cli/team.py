@@ -24,10 +24,11 @@ from moderation.core.credentials import (
     new_token,
     token_hash,
 )
+from moderation.core.notices import check_email
 from moderation.core.times import timestamp
 from moderation.errors import ApiError, ValidationFailed
 from moderation.shared import now
-from moderation.store import moderators
+from moderation.store import moderators, notices
 from moderation.store.models import Moderator
 
 
@@ -49,14 +50,21 @@ def _when(moment: datetime | None, never: str = "never") -> str:
 @click.option("--role", type=click.Choice(ROLES),
               help="admin (the team, tokens, rules, personal data) or moderator (the queue and articles). "
                    "Default: admin for a site's first moderator, moderator after; an existing one keeps theirs.")
+@click.option("--email", metavar="ADDRESS", help="Where to email them of held comments (each one, by default; "
+              "they can choose a digest or none on /moderate/notices).")
 @click.option("--password-stdin", is_flag=True, help="Read the password as one line from standard input.")
 @click.option("--revoke-tokens", is_flag=True, help="For an existing moderator: also end all their API tokens.")
-def create_moderator(name: str, role: str | None, password_stdin: bool, revoke_tokens: bool) -> None:
-    """Create moderator NAME (or set a new password, and maybe role, for an existing one)."""
+def create_moderator(name: str, role: str | None, email: str | None, password_stdin: bool,
+                     revoke_tokens: bool) -> None:
+    """Create moderator NAME (or set a new password, and maybe role and address, for an existing one)."""
     try:
         name = check_name(name)
     except ValidationFailed as error:
         raise click.BadParameter((error.fields or {})["name"], param_hint="NAME") from None
+    try:
+        address = check_email(email) if email is not None else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--email") from None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -70,6 +78,9 @@ def create_moderator(name: str, role: str | None, password_stdin: bool, revoke_t
         moderator, created = moderators.save_moderator(name, hash_password(password), now(), role)
     except ApiError as error:
         raise click.UsageError(error.message) from None
+    if address:
+        notices.set_notices(moderator.id, address, moderator.notify, now())
+        click.echo(f"Held comments will be emailed to {address} ({moderator.notify}).")
     if created:
         click.echo(f"Moderator {name!r} created ({moderator.role}).")
         return

@@ -1,7 +1,8 @@
 """Keeps commenters' emails private: sealed with AES-GCM, looked up by keyed digest.
 
 Every key is derived from the secret key with HKDF under its own label, so the digest
-key cannot open an email and an avatar says nothing about the look-up digest. Sealed
+key cannot open an email and an avatar says nothing about the look-up digest (`Sealer`
+seals other secrets, such as webhooks' signing secrets, under labels of their own). Sealed
 emails carry the id of the key that sealed them, and look-ups try the digest under every
 key still listed, so the secret key can rotate without lifting blocks or forgetting authors.
 """
@@ -74,3 +75,30 @@ class EmailVault:
         """
         mac = hmac.new(self._avatar_key, f"{email.casefold()}\n{commenter_key_hash}".encode(), hashlib.sha256)
         return mac.hexdigest()[:AVATAR_DIGEST_LENGTH]
+
+
+class Sealer:
+    """Seals and opens small secrets (webhook signing secrets…) under a label of their own.
+
+    The same shape as the email vault's sealing, with a different HKDF label, so a key that
+    opens one kind of secret opens no other; retired secret keys still open what they sealed.
+    """
+
+    def __init__(self, label: str, secret_key: str, old_secret_keys: tuple[str, ...] = ()) -> None:
+        self._keys: dict[str, AESGCM] = {}
+        for secret in (secret_key, *old_secret_keys):
+            key = _derive(secret, label)
+            self._keys.setdefault(hashlib.sha256(key).hexdigest()[:16], AESGCM(key))
+        self.key_id = next(iter(self._keys))
+
+    def seal(self, plain: str) -> tuple[bytes, str]:
+        """Encrypt plain; the sealed bytes (nonce first) and the id of the key that sealed them."""
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._keys[self.key_id].encrypt(nonce, plain.encode(), self.key_id.encode()), self.key_id
+
+    def open(self, sealed: bytes, key_id: str) -> str | None:
+        """What was sealed; None when its key is no longer configured or the bytes were altered."""
+        try:
+            return self._keys[key_id].decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], key_id.encode()).decode()
+        except (KeyError, InvalidTag, ValueError):
+            return None

@@ -24,7 +24,9 @@ AUDIT_ACTIONS = ("approved", "rejected", "spam", "deleted", "edited", "closed", 
                  # the articles page (web/moderate/articles); a reader's data exported or erased (people)
                  "article_details", "person_exported", "person_erased",
                  # the team (cli/team, web/moderate/team)
-                 "moderator_created", "moderator_changed", "moderator_removed", "token_created", "token_revoked")
+                 "moderator_created", "moderator_changed", "moderator_removed", "token_created", "token_revoked",
+                 # webhooks (cli/webhooks, web/moderate/webhooks)
+                 "webhook_added", "webhook_removed")
 COUNT_CAP = 10_000
 PAGE_SIZE, PAGE_MAX, SEARCH_MAX, BULK_MAX = 50, 200, 200, 200
 HOME = "/moderate/"

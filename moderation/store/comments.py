@@ -2,7 +2,7 @@
 moderating one, the token API's queue, and purging old ones.
 
 Reads use the app context's session; every write runs in its own transaction from
-`database.writing()`. Any change to an article's approved set bumps its `version`
+`database.writing()`, which also records the change's event in the outbox (`store.outbox`). Any change to an article's approved set bumps its `version`
 in the same transaction (`versions.bump_version`), which the public ETag is made of.
 """
 
@@ -17,9 +17,11 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Row, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from moderation.core import events
 from moderation.core.addresses import anonymize_ip
 from moderation.core.status import Status
 from moderation.errors import Duplicate, ValidationFailed
+from moderation.store import outbox
 from moderation.store.audit import audit_entry
 from moderation.store.database import dialect_insert, locked, session, writing
 from moderation.store.models import Article, Comment, FormTokenUse, Moderator
@@ -161,6 +163,7 @@ def add_comment(new: NewComment) -> Comment:
             db.execute(update(Article).where(Article.id == comment.article_id).values(**details))
         db.add(comment)
         db.flush()
+        outbox.record(db, events.CREATED, comment, comment.status, comment.created_at)
     return comment
 
 
@@ -187,15 +190,23 @@ def moderate(comment_id: int, new_status: Status, moderator: Moderator, via: str
     """Move a comment to a new state (or delete it), bump the ETag if public, audit it."""
     with writing() as db:
         comment = locked(db, Comment, comment_id, f"There is no comment {comment_id}.")
-        if new_status == Status.APPROVED or comment.status == Status.APPROVED:
-            bump_version(db, comment.article_id, approved_at=now if new_status == Status.APPROVED else None)
-        if new_status == Status.DELETED:
-            db.delete(comment)
-        else:
-            comment.status, comment.updated_at = new_status, now
-        db.add(audit_entry(moderator, str(new_status), now, via, comment_id=comment_id,
-                           article_id=comment.article_id))
+        moderate_locked(db, comment, new_status, moderator, via, now)
     return new_status
+
+
+def moderate_locked(db: Session, comment: Comment, new_status: Status, moderator: Moderator, via: str,
+                    now: datetime) -> None:
+    """`moderate`, inside the caller's transaction on a comment it has locked (a one-click link's use)."""
+    if new_status == Status.APPROVED or comment.status == Status.APPROVED:
+        bump_version(db, comment.article_id, approved_at=now if new_status == Status.APPROVED else None)
+    if new_status == Status.DELETED:
+        outbox.record(db, events.DELETED, comment, new_status, now)
+        db.delete(comment)
+    else:
+        comment.status, comment.updated_at = new_status, now
+        outbox.record(db, events.BY_STATE[new_status], comment, new_status, now)
+    db.add(audit_entry(moderator, str(new_status), now, via, comment_id=comment.id,
+                       article_id=comment.article_id))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 One transaction does it all: their comments deleted, or kept as by "Anonymous" (with their
 text when asked, or text erased too when others reply to them, so threads keep their shape);
-the email blocks naming the address lifted; every audit entry naming it made neutral; each
+the email blocks naming the address lifted; every audit entry naming it made neutral; the
+outbox's events about their comments (and the notices not yet sent) deleted; each
 article whose public comments changed given a new version (so public ETags change). The
 erasure is audited with counts only: the address is never written anywhere.
 """
@@ -37,6 +38,7 @@ from moderation.core.status import Status
 from moderation.store.audit import audit_entry
 from moderation.store.database import contains_pattern, session, writing
 from moderation.store.models import Article, AuditEntry, Block, Comment, Moderator
+from moderation.store.outbox_models import OutboxEvent
 from moderation.store.rules import bump_rules
 from moderation.store.versions import bump_version
 
@@ -73,6 +75,9 @@ def erase(email: str, digests: Sequence[str], keep_text: bool, now: datetime,
             bump_rules(db)
         neutralized = _neutralize_audit(db, email, digests)
         _forget_author_notes(db, {row.id: row.author_name for row in own})
+        # The outbox's snapshots hold their name, website and text: those events go, and with
+        # them any notice about these comments not yet sent.
+        db.execute(delete(OutboxEvent).where(OutboxEvent.comment_id.in_([row.id for row in own])))
         result = _counts(deleted, len(kept), keep_text, blocks, neutralized)
         db.add(audit_entry(by, "person_erased", now, detail=result.describe()))
     return result

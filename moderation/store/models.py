@@ -124,7 +124,8 @@ class Moderator(Base):
 
     __tablename__ = "moderators"
     __table_args__ = (CheckConstraint(f"role IN ({', '.join(repr(role) for role in ROLES)})",
-                                      name="moderators_role_valid"),)
+                                      name="moderators_role_valid"),
+                      CheckConstraint("notify IN ('each', 'digest', 'none')", name="moderators_notify_valid"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -134,6 +135,10 @@ class Moderator(Base):
     # The least privilege when nobody says otherwise; create-moderator makes a new site's first one an admin.
     role: Mapped[str] = mapped_column(String(16), server_default=MODERATOR)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where held comments are announced (staff addresses, in the clear), and how: each, digest or none.
+    email: Mapped[str | None] = mapped_column(String(254))
+    notify: Mapped[str] = mapped_column(String(8), server_default="each")
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ModeratorSession(Base):
@@ -260,3 +265,7 @@ class RulesVersion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
+
+
+# The outbox's tables live in a module of their own; importing it puts them on Base.
+from moderation.store import outbox_models  # noqa: E402,F401

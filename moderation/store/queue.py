@@ -13,10 +13,11 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, ScalarSelect, func, or_, select
 
+from moderation.core import events
 from moderation.core.queue_query import COUNT_CAP, QueueQuery, edit_detail
 from moderation.core.status import QUEUE_STATUSES, Status
 from moderation.errors import NotFound
-from moderation.store import comments
+from moderation.store import comments, outbox
 from moderation.store.audit import audit_entry, changed
 from moderation.store.database import contains_pattern, locked, session, writing
 from moderation.store.models import Article, Comment, Moderator
@@ -157,6 +158,7 @@ def edit_comment(comment_id: int, text: str, html: str, moderator: Moderator, no
             return False
         if found.status == Status.APPROVED:
             bump_version(db, found.article_id)
+        outbox.record(db, events.EDITED, found, found.status, now)
     return True
 
 

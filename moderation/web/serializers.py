@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from moderation.core.events import public_fields
 from moderation.core.privacy import EmailVault
 from moderation.core.times import timestamp
 from moderation.store.models import Comment
@@ -15,17 +16,7 @@ from moderation.store.models import Comment
 
 def public_comment(comment: Any) -> dict[str, Any]:
     """A comment as readers see it (takes a Comment or a row of the public columns)."""
-    return {
-        "id": comment.id,
-        "parent_id": comment.parent_id,
-        "author": {
-            "name": comment.author_name,
-            "website": comment.author_website,
-            "avatar": f"/avatars/{comment.avatar}.svg",
-        },
-        "html": comment.body_html,
-        "created_at": timestamp(comment.created_at),
-    }
+    return public_fields(comment)
 
 
 def moderator_comment(comment: Comment, vault: EmailVault) -> dict[str, Any]:

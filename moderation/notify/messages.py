@@ -1,0 +1,77 @@
+"""The moderators' emails: an alert for one held comment, and a digest of several.
+
+Each has a plain-text part and an HTML part, both rendered from templates/mail/ (the HTML
+autoescaped: a comment's text, name and title are a stranger's). The alert names the comment,
+why it was held, its article and one-click links; never the commenter's email or IP address,
+which the event's snapshot does not hold. The Message-ID is the delivery's key, so a message
+sent twice (at least once) can be told for the same one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+
+from moderation.core.links import sign
+
+SUBJECT_MAX = 120
+
+
+@dataclass(frozen=True)
+class Held:
+    """One held comment as a message shows it, with its links {action: URL}."""
+
+    id: int
+    author: str
+    text: str
+    reason: str | None
+    article_id: str
+    title: str | None
+    url: str | None
+    links: dict[str, str]
+
+
+def link_urls(secrets: dict[str, str]) -> dict[str, str]:
+    """The public URL of each link secret ({action: secret} → {action: URL}), signed."""
+    config = current_app.config
+    base = config["PUBLIC_URL"].rstrip("/")
+    return {action: f"{base}/moderate/links/{sign(config['SECRET_KEY'], secret)}" for action, secret in secrets.items()}
+
+
+def one_line(text: str, limit: int = SUBJECT_MAX) -> str:
+    """Text fit for a header: whitespace collapsed (no line break can slip in), cut to limit."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _message(to: str, key: str, subject: str, now: datetime, template: str, **context: Any) -> EmailMessage:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = one_line(subject)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = f"<{key}@{urlsplit(config['PUBLIC_URL']).hostname or 'localhost'}>"
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
+    context.update(queue=config["PUBLIC_URL"].rstrip("/") + "/moderate/", days=config["LINK_DAYS"])
+    message.set_content(render_template(f"mail/{template}.txt", **context))
+    message.add_alternative(render_template(f"mail/{template}.html", **context), subtype="html")
+    return message
+
+
+def alert(to: str, key: str, held: Held, now: datetime) -> EmailMessage:
+    """The email telling one moderator of one held comment."""
+    where = held.title or held.article_id
+    return _message(to, key, f"Held for moderation: {held.author} on {where}", now, "held", held=held)
+
+
+def digest(to: str, key: str, count: int, held: list[Held], now: datetime) -> EmailMessage:
+    """The email listing the comments held since a moderator's last digest (count, and the first few)."""
+    subject = f"{count} comment{'s' if count != 1 else ''} held for moderation"
+    return _message(to, key, subject, now, "digest", count=count, items=held)

@@ -1,0 +1,145 @@
+"""The outbox: events recorded with their change, fanned out into deliveries, claimed, retried.
+
+`record` adds an event in the caller's transaction. The worker (`notify.worker`) then:
+`dispatch` turns undispatched events into deliveries (one per recipient and channel, each
+with its own key) and marks them dispatched, in one transaction; `claim` takes due
+deliveries for a while (SKIP LOCKED on PostgreSQL; SQLite's write transactions are one at a
+time already), so several workers on several hosts never send the same one at once; and
+`finish` records the outcome: delivered, or tried again later with exponential backoff and
+jitter, or failed after MAX_ATTEMPTS. A worker killed mid-send leaves its claim to lapse,
+and the delivery is sent again: at least once, with the same key for the receiver to drop
+a duplicate.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from moderation.core.events import snapshot
+from moderation.store.database import session, writing
+from moderation.store.models import Comment
+from moderation.store.outbox_models import Delivery, OutboxEvent
+
+MAX_ATTEMPTS = 8  # then "failed": about 4 hours of retries with the delays below
+FIRST_DELAY, LONGEST_DELAY = timedelta(seconds=30), timedelta(hours=2)
+LEASE = timedelta(minutes=2)  # how long a claim keeps other workers off one delivery
+DISPATCH_BATCH = 100
+
+
+def record(db: Session, event: str, comment: Comment, status: str, now: datetime) -> None:
+    """Add an event about a comment to the caller's transaction (it commits, or vanishes, with it)."""
+    db.add(OutboxEvent(event=event, comment_id=comment.id, article_id=comment.article_id,
+                       snapshot=json.dumps(snapshot(comment, status), ensure_ascii=False), created_at=now))
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A delivery the dispatcher should make of an event: which channel, to whom."""
+
+    channel: str
+    target: str
+
+
+# Each channel says who should get an event: (event row, its snapshot) -> deliveries to make.
+Recipients = Callable[[Session, OutboxEvent, dict[str, Any]], Sequence[Planned]]
+
+
+def dispatch(recipients: Sequence[Recipients], now: datetime, batch: int = DISPATCH_BATCH) -> int:
+    """Fan undispatched events out into deliveries and mark them dispatched; how many events."""
+    with writing() as db:
+        events = db.scalars(select(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None))
+                            .order_by(OutboxEvent.id).limit(batch).with_for_update(skip_locked=True)).all()
+        for event in events:
+            taken = json.loads(event.snapshot)
+            for who in recipients:
+                for planned in who(db, event, taken):
+                    db.add(Delivery(event_id=event.id, channel=planned.channel, target=planned.target,
+                                    key=f"msg_{secrets.token_urlsafe(18)}", status="pending", attempts=0,
+                                    next_attempt_at=now, created_at=now))
+            event.dispatched_at = now
+    return len(events)
+
+
+def claim(now: datetime, limit: int, channel: str | None = None) -> list[tuple[Delivery, OutboxEvent | None]]:
+    """Take up to limit due deliveries for this worker (until now + LEASE), oldest first, with their events."""
+    with writing() as db:
+        due = (select(Delivery.id).where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
+                                         or_(Delivery.locked_until.is_(None), Delivery.locked_until < now))
+               .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit).with_for_update(skip_locked=True))
+        if channel is not None:
+            due = due.where(Delivery.channel == channel)
+        ids = list(db.scalars(due))
+        if not ids:
+            return []
+        db.execute(update(Delivery).where(Delivery.id.in_(ids)).values(locked_until=now + LEASE))
+        rows = db.execute(select(Delivery, OutboxEvent).outerjoin(OutboxEvent, OutboxEvent.id == Delivery.event_id)
+                          .where(Delivery.id.in_(ids)).order_by(Delivery.next_attempt_at, Delivery.id)).all()
+        return [(delivery, event) for delivery, event in rows]
+
+
+def retry_delay(attempts: int, draw: Callable[[float, float], float] = random.uniform) -> timedelta:
+    """How long to wait after the attempts-th failure: doubling from FIRST_DELAY, capped, jittered ±50%."""
+    base = min(FIRST_DELAY * (1 << min(max(attempts - 1, 0), 16)), LONGEST_DELAY)
+    factor: float = draw(0.5, 1.5)
+    return base * factor
+
+
+def finish(delivery_id: int, now: datetime, error: str | None = None, drop: bool = False) -> str:
+    """Record how one attempt went: delivered (error None), dropped (no recipient any more), or
+    failed — then tried again after a backoff, or "failed" for good after MAX_ATTEMPTS. The state."""
+    with writing() as db:
+        return _finish(db.get(Delivery, delivery_id, with_for_update=True), now, error, drop)
+
+
+def finish_many(outcomes: Sequence[tuple[int, str | None, bool]], now: datetime) -> None:
+    """`finish` for a batch's (delivery id, error, drop) in one transaction: one commit, not one per message."""
+    with writing() as db:
+        # One locking read of the whole batch, not one per message.
+        rows = {row.id: row for row in db.scalars(select(Delivery).where(
+            Delivery.id.in_([outcome[0] for outcome in outcomes])).with_for_update())}
+        for delivery_id, error, drop in outcomes:
+            _finish(rows.get(delivery_id), now, error, drop)
+
+
+def _finish(delivery: Delivery | None, now: datetime, error: str | None, drop: bool) -> str:
+    if delivery is None:
+        return "gone"
+    delivery.attempts += 1
+    delivery.locked_until = None
+    if drop:
+        delivery.status, delivery.last_error = "dropped", (error or "no such recipient any more")[:300]
+    elif error is None:
+        delivery.status, delivery.delivered_at, delivery.last_error = "delivered", now, None
+    else:
+        delivery.last_error = error[:300]
+        if delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status = "failed"
+        else:
+            delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+    return delivery.status
+
+
+def recent(limit: int, status: str | None = None) -> Sequence[Delivery]:
+    """The latest deliveries, newest first (failures only, or another state, when asked)."""
+    query = select(Delivery).order_by(Delivery.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(Delivery.status == status)
+    return session().scalars(query).all()
+
+
+def purge(now: datetime, days: int) -> int:
+    """Forget events (and their deliveries) older than days: how many events."""
+    with writing() as db:
+        result = db.execute(delete(OutboxEvent).where(OutboxEvent.created_at < now - timedelta(days=days)))
+        db.execute(delete(Delivery).where(Delivery.event_id.is_(None),
+                                          Delivery.created_at < now - timedelta(days=days)))
+    return cast(CursorResult[Any], result).rowcount
