@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 
 from moderation.shared import now as clock
-from moderation.store import comments, outbox, schedule
+from moderation.store import comments, links, outbox, schedule
 from moderation.store.comments import Purged
 from moderation.store.models import PURGE_JOB
 
@@ -35,6 +35,7 @@ def run_due(app: Flask, now: datetime) -> Purged | None:
         if not schedule.claim(PURGE_JOB, now, timedelta(minutes=config["PURGE_EVERY_MINUTES"])):
             return None
         outbox.purge(now, OUTBOX_KEEP_DAYS)  # the snapshots hold names and text: not kept for long
+        links.forget_expired(now)  # three a mailed alert: without this they would pile up for ever
         return comments.purge(now, config["PURGE_PENDING_DAYS"], config["PURGE_SPAM_DAYS"],
                               config["IP_RETENTION_DAYS"], scheduled=True)
 

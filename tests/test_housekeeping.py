@@ -128,3 +128,21 @@ def test_the_purge_forgets_outbox_events_after_30_days(app: Flask, client: Any) 
     assert run_due(app, datetime.now(timezone.utc)) is not None
     with app.app_context():
         assert list(session().scalars(select(OutboxEvent.comment_id))) == [fresh]
+
+
+def test_the_purge_forgets_expired_one_click_links(app: Flask, client: Any, token: str) -> None:
+    from moderation.store import links
+    from moderation.store.models import Moderator
+    from moderation.store.outbox_models import ActionLink
+
+    held = submit(client).json["id"]
+    moment = datetime.now(timezone.utc)
+    with app.app_context(), writing() as db:
+        moderator_id = db.scalars(select(Moderator.id)).one()
+        links.issue(db, moderator_id, held, moment - 8 * DAY, 7)  # mailed 8 days ago: expired a day ago
+        links.issue(db, moderator_id, held, moment, 7)
+    app.config["PURGE_EVERY_MINUTES"] = 60
+    assert run_due(app, moment) is not None
+    with app.app_context():
+        left = session().scalars(select(ActionLink.expires_at)).all()
+    assert len(left) == 3 and all(expires > moment for expires in left)

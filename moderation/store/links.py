@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from moderation.core.links import ACTIONS, link_id, new_secret
@@ -110,3 +110,9 @@ def pending_ids(comment_ids: list[int]) -> set[int]:
         return set()
     return set(session().scalars(select(Comment.id).where(Comment.id.in_(comment_ids),
                                                           Comment.status == Status.PENDING)))
+
+
+def forget_expired(now: datetime) -> int:
+    """Delete the links that have expired (used or not): they can only be refused now. How many."""
+    with writing() as db:
+        return cast(CursorResult[Any], db.execute(delete(ActionLink).where(ActionLink.expires_at < now))).rowcount
