@@ -148,6 +148,14 @@ def log_in(client: FlaskClient, name: str = "mod", password: str = MODERATOR_PAS
     return client.post("/moderate/login", data=data, **kwargs)
 
 
+def logged_in(app: Flask, name: str = "mod", password: str = MODERATOR_PASSWORD) -> FlaskClient:
+    """A new test client logged in to the moderators' pages as name."""
+    client = app.test_client()
+    response = log_in(client, name, password)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return client
+
+
 # --- Moderator pages: parsed, and checked to run nothing ---------------------------------------
 
 HTML = "text/html; charset=utf-8"

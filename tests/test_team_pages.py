@@ -27,7 +27,7 @@ from helpers import (
     add_moderator,
     assert_nothing_runs,
     csrf_from,
-    log_in,
+    logged_in,
     parse,
     submit,
     text_of,
@@ -91,13 +91,6 @@ def tokens_of(app: Any, name: str) -> list[int]:
 def flashed(client: Any, path: str = TEAM) -> str:
     """The message the next page shows."""
     return text_of(parse(client.get(path)).find(".//div[@id='messages']"))
-
-
-def client_of(app: Any, name: str, password: str) -> Any:
-    """A new test client logged in as name."""
-    client = app.test_client()
-    assert log_in(client, name, password).status_code == 303
-    return client
 
 
 @pytest.fixture
@@ -234,7 +227,7 @@ def test_a_moderator_is_added_and_can_log_in(app, mod_client):
     assert response.headers["Location"].endswith(f"#member-{id_of(app, 'nadia')}")
     assert audit(app)[-1] == ("mod", id_of(app, "mod"), "moderator_created", "nadia (moderator)")
     assert flashed(mod_client) == "Added nadia to the team as moderator; they can log in now."
-    nadia = client_of(app, "nadia", "another long one")
+    nadia = logged_in(app, "nadia", "another long one")
     assert nadia.get("/moderate/").status_code == 200
     assert nadia.get(TEAM).status_code == 403
 
@@ -242,7 +235,7 @@ def test_a_moderator_is_added_and_can_log_in(app, mod_client):
 def test_an_admin_can_be_added(app, mod_client):
     form = {"name": "ada", "role": "admin", "new_password": "admin password", "confirm": "admin password"}
     assert post(mod_client, f"{TEAM}/moderators", form).status_code == 303
-    assert client_of(app, "ada", "admin password").get(TEAM).status_code == 200
+    assert logged_in(app, "ada", "admin password").get(TEAM).status_code == 200
 
 
 GOOD = {"name": "nadia", "role": "moderator", "new_password": "long enough", "confirm": "long enough"}
@@ -279,7 +272,7 @@ def test_a_bad_moderator_form_is_shown_again_naming_each_error(app, mod_client, 
 
 
 def test_a_removed_moderator_is_logged_out_and_their_token_refused_at_once(app, mod_client, molly):
-    molly_client = client_of(app, *MOLLY)
+    molly_client = logged_in(app, *MOLLY)
     comment_id = submit(mod_client).json["id"]
     done = molly_client.post(f"/moderate/comments/{comment_id}/approve",
                              data={"csrf_token": csrf_from(molly_client, "/moderate/"), "return_to": "/moderate/"})
@@ -377,7 +370,7 @@ def test_a_name_with_html_is_shown_as_text_everywhere(app, mod_client):
     for response in pages:
         assert response.status_code in (200, 201)
         assert NASTY in text_of(assert_nothing_runs(response))
-    client = client_of(app, NASTY, GOOD["new_password"])
+    client = logged_in(app, NASTY, GOOD["new_password"])
     assert NASTY in text_of(assert_nothing_runs(client.get("/moderate/")).find(".//header"))
 
 
@@ -406,7 +399,7 @@ def test_the_admin_only_routes_include_every_rules_team_and_people_route(app):
 
 @pytest.mark.parametrize("accept", ["text/html", "application/json"])
 def test_a_moderator_is_refused_every_admin_only_route(app, moderator, molly, accept):
-    client = client_of(app, *MOLLY)
+    client = logged_in(app, *MOLLY)
     comment_id = submit(client).json["id"]
     before = snapshot(app)
     token = csrf_from(client, "/moderate/")
@@ -423,7 +416,7 @@ def test_a_moderator_is_refused_every_admin_only_route(app, moderator, molly, ac
 
 
 def test_a_moderator_works_the_queue_and_articles_but_is_offered_no_admin_page(app, moderator, molly):
-    client = client_of(app, *MOLLY)
+    client = logged_in(app, *MOLLY)
     comment_id = submit(client, "post-1").json["id"]
     for path in ("/moderate/", "/moderate/articles", "/moderate/audit", "/moderate/password"):
         assert client.get(path).status_code == 200, path

@@ -21,7 +21,7 @@ from moderation.store.database import session
 from moderation.store.models import AuditEntry
 from moderation.store.outbox_models import Webhook
 
-from helpers import add_moderator, assert_nothing_runs, csrf_from, log_in, make_app, parse, text_of
+from helpers import add_moderator, assert_nothing_runs, csrf_from, logged_in, make_app, parse, text_of
 
 PAGE = "/moderate/webhooks"
 SECRET = re.compile(r"whsec_[A-Za-z0-9+/=]{40,}")
@@ -34,14 +34,6 @@ def site(database_url: str) -> Flask:
     app = make_app(database_url, WEBHOOKS_ALLOW_PRIVATE=True)
     add_moderator(app)
     return app
-
-
-def logged_in(app: Flask, name: str = "mod", password: str | None = None) -> Any:
-    """A client logged in as name."""
-    client = app.test_client()
-    response = log_in(client, name, password) if password else log_in(client, name)
-    assert response.status_code == 303
-    return client
 
 
 def post(client: Any, path: str, data: dict[str, Any]) -> Any:
