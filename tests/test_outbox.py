@@ -164,3 +164,26 @@ def test_workers_at_once_never_send_one_delivery_twice(database_url: str) -> Non
     keys = [key for key, _, _ in channel.sent]
     assert len(keys) == 60 and len(set(keys)) == 60
     assert len(deliveries(writer)) == 60  # each event fanned out once, by one worker
+
+
+def test_an_idle_worker_round_only_reads(app: Flask, client: Any) -> None:
+    from sqlalchemy import event
+
+    from moderation.shared import of
+
+    submit(client)
+    worker = Worker(app, [Recorder()])
+    assert worker.run_once() == 1
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.upper())
+
+    event.listen(of(app).engine, "before_cursor_execute", seen)
+    try:
+        assert worker.run_once() == 0
+    finally:
+        event.remove(of(app).engine, "before_cursor_execute", seen)
+    assert statements  # it did look
+    writes = [s for s in statements if any(word in s for word in ("IMMEDIATE", "UPDATE", "INSERT", "DELETE"))]
+    assert writes == []  # no write lock taken from the submissions while there is nothing to do

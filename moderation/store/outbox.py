@@ -55,8 +55,11 @@ Recipients = Callable[[Session, OutboxEvent, dict[str, Any]], Sequence[Planned]]
 
 def dispatch(recipients: Sequence[Recipients], now: datetime, batch: int = DISPATCH_BATCH) -> int:
     """Fan undispatched events out into deliveries and mark them dispatched; how many events."""
+    undispatched = OutboxEvent.dispatched_at.is_(None)
+    if session().scalar(select(OutboxEvent.id).where(undispatched).limit(1)) is None:
+        return 0  # an idle worker's every round: a read, no write lock taken from the submissions
     with writing() as db:
-        events = db.scalars(select(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None))
+        events = db.scalars(select(OutboxEvent).where(undispatched)
                             .order_by(OutboxEvent.id).limit(batch).with_for_update(skip_locked=True)).all()
         for event in events:
             taken = json.loads(event.snapshot)
@@ -71,13 +74,15 @@ def dispatch(recipients: Sequence[Recipients], now: datetime, batch: int = DISPA
 
 def claim(now: datetime, limit: int, channel: str | None = None) -> list[tuple[Delivery, OutboxEvent | None]]:
     """Take up to limit due deliveries for this worker (until now + LEASE), oldest first, with their events."""
+    due = select(Delivery.id).where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
+                                    or_(Delivery.locked_until.is_(None), Delivery.locked_until < now))
+    if channel is not None:
+        due = due.where(Delivery.channel == channel)
+    if session().scalar(due.limit(1)) is None:
+        return []  # nothing due: a read, no write lock (the write below checks again, under its lock)
     with writing() as db:
-        due = (select(Delivery.id).where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
-                                         or_(Delivery.locked_until.is_(None), Delivery.locked_until < now))
-               .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit).with_for_update(skip_locked=True))
-        if channel is not None:
-            due = due.where(Delivery.channel == channel)
-        ids = list(db.scalars(due))
+        ids = list(db.scalars(due.order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
+                              .with_for_update(skip_locked=True)))
         if not ids:
             return []
         db.execute(update(Delivery).where(Delivery.id.in_(ids)).values(locked_until=now + LEASE))
