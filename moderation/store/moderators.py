@@ -29,7 +29,8 @@ class NameTaken(ValidationFailed):
     """Another moderator has this name already."""
 
     def __init__(self) -> None:
-        super().__init__({"name": "is already taken by another moderator"}, "The moderator was not created.")
+        super().__init__({"name": "is already taken by another moderator"},
+                         "Another moderator has this name already; nothing was changed.")
 
 
 class LastAdmin(ApiError):
@@ -65,43 +66,39 @@ def moderator_by_name(name: str) -> Moderator | None:
 
 def save_moderator(name: str, password_hash: str, now: datetime, role: str | None = None,
                    by: Moderator | None = None) -> tuple[Moderator, bool]:
-    """Create a moderator, or set the password (and the role, if given) of an existing one; audited.
-
-    A new moderator is a `moderator` unless role says otherwise, but a site's first one is
-    an admin (somebody must be able to manage the rest). Returns it, and True when created.
-    """
+    """Create a moderator (see create_moderator), or set the password, and the role if given,
+    of an existing one; audited. Returns it, and True when created."""
     with writing() as db:
         admins = _admins(db) if role == MODERATOR else set()
         moderator = db.scalars(select(Moderator).where(Moderator.name == name).with_for_update()).first()
-        if moderator is None:
-            first = db.scalar(select(func.count()).select_from(Moderator)) == 0
+        if moderator is not None:
+            moderator.password_hash = password_hash
+            detail = f"{name}: password set"
+            if role is not None and role != moderator.role:
+                _keep_an_admin(admins, moderator)
+                detail += f"; role {role} (was {moderator.role})"
+                moderator.role = role
+            db.add(audit_entry(by, "moderator_changed", now, detail=detail))
+            return moderator, False
+    return create_moderator(name, password_hash, now, role, by), True
+
+
+def create_moderator(name: str, password_hash: str, now: datetime, role: str | None,
+                     by: Moderator | None = None) -> Moderator:
+    """Add a new moderator, audited; NameTaken when the name is in use.
+
+    The role given, or else `moderator` — but a site's first one is an admin (somebody must
+    be able to manage the rest). The database's unique name decides, so two admins adding
+    the same name at once cannot both pass a check and then reset the other's password.
+    """
+    try:
+        with writing() as db:
+            first = role is None and db.scalar(select(func.count()).select_from(Moderator)) == 0
             moderator = Moderator(name=name, password_hash=password_hash, created_at=now,
                                   role=role or (ADMIN if first else MODERATOR))
             db.add(moderator)
             db.flush()
             db.add(audit_entry(by, "moderator_created", now, detail=f"{name} ({moderator.role})"))
-            return moderator, True
-        moderator.password_hash = password_hash
-        detail = f"{name}: password set"
-        if role is not None and role != moderator.role:
-            _keep_an_admin(admins, moderator)
-            detail += f"; role {role} (was {moderator.role})"
-            moderator.role = role
-        db.add(audit_entry(by, "moderator_changed", now, detail=detail))
-        return moderator, False
-
-
-def create_moderator(name: str, password_hash: str, now: datetime, role: str,
-                     by: Moderator | None = None) -> Moderator:
-    """Add a new moderator, audited; NameTaken when the name is in use. The database's unique
-    name decides, so two admins adding the same name at once cannot both pass a check and
-    then reset the other's password."""
-    try:
-        with writing() as db:
-            moderator = Moderator(name=name, password_hash=password_hash, created_at=now, role=role)
-            db.add(moderator)
-            db.flush()
-            db.add(audit_entry(by, "moderator_created", now, detail=f"{name} ({role})"))
     except IntegrityError:
         raise NameTaken() from None
     return moderator
