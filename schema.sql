@@ -61,6 +61,8 @@ CREATE TABLE outbox_events (
 	dispatched_at DATETIME
 );
 
+CREATE INDEX outbox_events_by_comment ON outbox_events (comment_id);
+
 CREATE INDEX outbox_events_undispatched ON outbox_events (dispatched_at, id);
 
 CREATE TABLE rate_counters (
@@ -68,6 +70,17 @@ CREATE TABLE rate_counters (
 	count INTEGER NOT NULL,
 	expires_at FLOAT NOT NULL,
 	PRIMARY KEY ("key")
+);
+
+CREATE TABLE reader_consents (
+	id INTEGER NOT NULL,
+	email_digest VARCHAR(64) NOT NULL,
+	created_at DATETIME NOT NULL,
+	asked_at DATETIME,
+	confirmed_at DATETIME,
+	stopped_at DATETIME,
+	PRIMARY KEY (id),
+	UNIQUE (email_digest)
 );
 
 CREATE TABLE rules_version (
@@ -217,6 +230,17 @@ CREATE TABLE moderator_sessions (
 
 CREATE INDEX ix_moderator_sessions_moderator_id ON moderator_sessions (moderator_id);
 
+CREATE TABLE subscriptions (
+	id INTEGER NOT NULL,
+	comment_id INTEGER NOT NULL,
+	kind VARCHAR(8) NOT NULL,
+	created_at DATETIME NOT NULL,
+	PRIMARY KEY (id),
+	CONSTRAINT subscriptions_kind_valid CHECK (kind IN ('approval', 'replies')),
+	CONSTRAINT subscriptions_unique UNIQUE (comment_id, kind),
+	FOREIGN KEY(comment_id) REFERENCES comments (id) ON DELETE CASCADE
+);
+
 -- ===== PostgreSQL =====
 
 CREATE TABLE articles (
@@ -277,6 +301,8 @@ CREATE TABLE outbox_events (
 	PRIMARY KEY (id)
 );
 
+CREATE INDEX outbox_events_by_comment ON outbox_events (comment_id);
+
 CREATE INDEX outbox_events_undispatched ON outbox_events (dispatched_at, id);
 
 CREATE TABLE rate_counters (
@@ -284,6 +310,17 @@ CREATE TABLE rate_counters (
 	count INTEGER NOT NULL,
 	expires_at FLOAT NOT NULL,
 	PRIMARY KEY (key)
+);
+
+CREATE TABLE reader_consents (
+	id SERIAL NOT NULL,
+	email_digest VARCHAR(64) NOT NULL,
+	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	asked_at TIMESTAMP WITH TIME ZONE,
+	confirmed_at TIMESTAMP WITH TIME ZONE,
+	stopped_at TIMESTAMP WITH TIME ZONE,
+	PRIMARY KEY (id),
+	UNIQUE (email_digest)
 );
 
 CREATE TABLE rules_version (
@@ -434,3 +471,14 @@ CREATE TABLE moderator_sessions (
 );
 
 CREATE INDEX ix_moderator_sessions_moderator_id ON moderator_sessions (moderator_id);
+
+CREATE TABLE subscriptions (
+	id SERIAL NOT NULL,
+	comment_id INTEGER NOT NULL,
+	kind VARCHAR(8) NOT NULL,
+	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	PRIMARY KEY (id),
+	CONSTRAINT subscriptions_kind_valid CHECK (kind IN ('approval', 'replies')),
+	CONSTRAINT subscriptions_unique UNIQUE (comment_id, kind),
+	FOREIGN KEY(comment_id) REFERENCES comments (id) ON DELETE CASCADE
+);

@@ -18,7 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from moderation import cli, settings
     from moderation.shared import KEY
     from moderation.store import database
-    from moderation.web import api, cors, fastpath, moderate, pages, responses
+    from moderation.web import api, cors, fastpath, moderate, pages, readers, responses
 
     app = Flask(__name__, instance_relative_config=True)
     settings.load_settings(app, test_config)
@@ -30,9 +30,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     cors.init_app(app)
     app.register_blueprint(pages.bp)
-    csrf = CSRFProtect(app)  # every POST needs its token but the token API's (no cookies) and the public form's
+    app.register_blueprint(readers.bp)
+    # Every POST needs its token but the token API's (no cookies), the public form's, and the
+    # readers' links' (the signed link is the credential; a one-click unsubscribe has no cookie).
+    csrf = CSRFProtect(app)
     csrf.exempt(api.bp)
     csrf.exempt(pages.bp)
+    csrf.exempt(readers.bp)
     moderate.init_app(app)
     app.before_request(app.extensions[KEY].housekeeper.start)  # the retention purge, on its own
 

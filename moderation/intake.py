@@ -77,7 +77,7 @@ def accept(article_id: str, data: Mapping[str, object], ip: str | None, now: dat
     comment = _comment(article_id, submission, (html, body_digest), decision, author, key,
                        context.returning_avatar, now)
     new = comments.NewComment(comment, author, since, _article_details(submission, decision),
-                           token.nonce, now + timedelta(seconds=antibot.FORM_TOKEN_MAX_AGE))
+                              token.nonce, now + timedelta(seconds=antibot.FORM_TOKEN_MAX_AGE), _notices(submission))
     return Accepted(_store(new, lambda: policy.decide(replace(signals, form_token=policy.FormToken.REUSED),
                                                       rules, settings)), key)
 
@@ -95,6 +95,14 @@ def _comment(article_id: str, submission: Submission, body: tuple[str, str], dec
         body_text=submission.body, body_html=html, body_digest=body_digest, ip=author.ip, commenter_key_hash=key_hash,
         created_at=now, updated_at=now,
     )
+
+
+def _notices(submission: Submission) -> tuple[str, ...]:
+    """The notices a reader asked for; none where the service sends no mail (the boxes are not shown)."""
+    if not current_app.config["SMTP_URL"]:
+        return ()
+    return tuple(kind for kind, wanted in (("approval", submission.notify_approval),
+                                           ("replies", submission.notify_replies)) if wanted)
 
 
 def _refuse_early(context: comments.SubmissionContext, now: datetime) -> None:

@@ -28,9 +28,11 @@ from helpers import (
     CHROMIUM_ARGS,
     Classifier,
     Gunicorn,
+    Inbox,
     LiveServer,
     add_moderator,
     close_apps,
+    free_port,
     log_in,
     make_app,
     setting_variables,
@@ -251,3 +253,15 @@ def classifier() -> Iterator[str]:
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server (aiosmtpd) running on 127.0.0.1, and its port."""
+    from aiosmtpd.controller import Controller
+
+    handler, port = Inbox(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()

@@ -6,18 +6,22 @@ test_test_suite.py keeps that true); conftest.py holds only fixtures and hooks.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import http.client
 import http.server
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.parse
 from datetime import datetime, timezone
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -439,3 +443,83 @@ class Classifier(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:
         """Keep the test output quiet."""
+
+
+# --- The outbox worker as a real process (test_worker_kill.py) ----------------------------------
+
+WORKER_STARTED = b"Outbox worker started"
+
+
+class OutboxWorker(Gunicorn):
+    """`flask --app app worker` in its own process group, its log kept in a file.
+
+    Only the start differs from gunicorn's: kill (SIGKILL to the whole group, as a crash),
+    stop (SIGTERM, which lets the worker finish its batch) and log are the same.
+    """
+
+    def __init__(self, database_url: str, log_path: Path, settings: dict[str, str] | None = None) -> None:
+        # Deliberately not Gunicorn.__init__ (that one starts gunicorn); the same environment rules.
+        env = clean_environment(**{"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, **(settings or {})})
+        env["PYTHONUNBUFFERED"] = "1"
+        command = [sys.executable, "-m", "flask", "--app", "app", "worker"]  # what .venv/bin/flask runs
+        self.log_path = log_path
+        with open(log_path, "wb") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.port = 0  # a worker listens on nothing
+
+    def wait_until_ready(self) -> None:
+        """Wait for the worker to say it has started (its first round follows at once)."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while WORKER_STARTED not in self.log_path.read_bytes():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the outbox worker did not start:\n{self.log()}")
+            time.sleep(0.05)
+
+
+# --- Mail: a real SMTP server in-process (aiosmtpd) ----------------------------------------------
+
+MAIL_PUBLIC_URL = "https://comments.news.example"
+
+
+class Inbox:
+    """An SMTP handler that keeps every message; `refuse` answers RCPT with that reply instead."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], EmailMessage]] = []
+        self.refuse: str | None = None
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
+                          options: list[str]) -> str:
+        """Accept the recipient, or refuse as the test says."""
+        if self.refuse:
+            return self.refuse
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        """Keep the message, parsed."""
+        content = envelope.content if isinstance(envelope.content, bytes) else str(envelope.content).encode()
+        parsed = email.message_from_bytes(content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on (just now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def mail_app(database_url: str, port: int, **overrides: Any) -> Flask:
+    """An app that sends mail to 127.0.0.1:port, with links to MAIL_PUBLIC_URL."""
+    return make_app(database_url, SMTP_URL=f"smtp://127.0.0.1:{port}", MAIL_FROM="Comments <comments@news.example>",
+                    PUBLIC_URL=MAIL_PUBLIC_URL, **overrides)
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    """The plain text and the HTML of a message."""
+    plain, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert plain is not None and html is not None
+    return plain.get_content(), html.get_content()

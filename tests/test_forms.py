@@ -17,12 +17,24 @@ def test_wordpress_names_map_to_the_api():
     article_id, data = from_wordpress(WORDPRESS)
     assert article_id == "12345"
     assert data == {"body": "Nice post.", "name": "Ann", "email": "ann@example.org", "website": "ann.example",
-                    "parent_id": None, "form_token": None, "hp": None}
+                    "parent_id": None, "form_token": None, "hp": None, "notify_replies": False,
+                    "notify_approval": False}
 
 
 def test_missing_fields_are_empty_not_absent():
     assert from_wordpress({}) == ("", {"body": "", "name": "", "email": "", "website": "", "parent_id": None,
-                                       "form_token": None, "hp": None})
+                                       "form_token": None, "hp": None, "notify_replies": False,
+                                       "notify_approval": False})
+
+
+@pytest.mark.parametrize(("sent", "wanted"), [
+    (None, False), ("", False), ("0", False), ("off", False), ("false", False),
+    ("on", True), ("1", True), ("yes", True), ("On ", True),
+])
+def test_a_notice_box_counts_as_ticked_only_when_the_browser_sent_a_yes(sent: str | None, wanted: bool) -> None:
+    form = {"comment_notify_replies": sent, "comment_notify_approval": sent} if sent is not None else {}
+    _, data = from_wordpress(form)
+    assert data["notify_replies"] is wanted and data["notify_approval"] is wanted
 
 
 @pytest.mark.parametrize(("sent", "is_bot"), [

@@ -7,18 +7,12 @@ commenter's address; its one-click link shows a page, acts on POST, and works on
 
 from __future__ import annotations
 
-import email
 import re
-import socket
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from email.message import EmailMessage
-from email.policy import default
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from flask import Flask
 from sqlalchemy import select, update
 
@@ -29,56 +23,10 @@ from moderation.store.database import session, writing
 from moderation.store.models import AuditEntry, Comment, Moderator
 from moderation.store.outbox_models import Delivery
 
-from helpers import add_moderator, make_app, parse, submit
+from helpers import MAIL_PUBLIC_URL, Inbox, add_moderator, free_port, mail_app, parse, parts, submit
 
-PUBLIC = "https://comments.news.example"
+PUBLIC = MAIL_PUBLIC_URL
 LINK = re.compile(re.escape(PUBLIC) + r"(/moderate/links/[A-Za-z0-9_.-]+)")
-
-
-class Inbox:
-    """An SMTP handler that keeps every message; `refuse` answers RCPT with that reply instead."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-        self.refuse: str | None = None
-
-    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,  # noqa: N802
-                          options: list[str]) -> str:
-        """Accept the recipient, or refuse as the test says."""
-        if self.refuse:
-            return self.refuse
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
-        """Keep the message, parsed."""
-        content = envelope.content if isinstance(envelope.content, bytes) else str(envelope.content).encode()
-        parsed = email.message_from_bytes(content, policy=default)
-        self.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on (just now)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    """A running SMTP server on 127.0.0.1 and its port."""
-    handler, port = Inbox(), free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
-
-
-def mail_app(database_url: str, port: int, **overrides: Any) -> Flask:
-    """An app that sends mail to 127.0.0.1:port."""
-    return make_app(database_url, SMTP_URL=f"smtp://127.0.0.1:{port}", MAIL_FROM="Comments <comments@news.example>",
-                    PUBLIC_URL=PUBLIC, **overrides)
 
 
 def team_member(app: Flask, name: str, address: str | None, choice: str = "each") -> int:
@@ -96,16 +44,9 @@ def deliveries(app: Flask) -> list[Delivery]:
         return list(session().scalars(select(Delivery).order_by(Delivery.id)))
 
 
-def parts(message: EmailMessage) -> tuple[str, str]:
-    """The plain text and the HTML of a message."""
-    plain, html = message.get_body(("plain",)), message.get_body(("html",))
-    assert plain is not None and html is not None
-    return plain.get_content(), html.get_content()
-
-
 def test_a_held_comment_mails_its_moderator_once_and_the_link_acts_once(database_url: str,
-                                                                        inbox: tuple[Inbox, int]) -> None:
-    handler, port = inbox
+                                                                        smtp_inbox: tuple[Inbox, int]) -> None:
+    handler, port = smtp_inbox
     app = mail_app(database_url, port)
     mod_id = team_member(app, "mod", "mod@news.example")
     team_member(app, "quiet", "quiet@news.example", "none")
@@ -161,8 +102,8 @@ def test_without_smtp_nothing_is_queued_for_email(app: Flask, client: Any) -> No
     assert deliveries(app) == []
 
 
-def test_a_digest_lists_the_held_comments_once_per_period(database_url: str, inbox: tuple[Inbox, int]) -> None:
-    handler, port = inbox
+def test_a_digest_lists_the_held_comments_once_per_period(database_url: str, smtp_inbox: tuple[Inbox, int]) -> None:
+    handler, port = smtp_inbox
     app = mail_app(database_url, port)
     team_member(app, "digester", "d@news.example", "digest")
     client = app.test_client()
@@ -211,8 +152,8 @@ def test_a_server_that_is_down_leaves_the_delivery_to_retry(database_url: str) -
 
 
 def test_a_refused_recipient_is_retried_and_a_removed_moderator_dropped(database_url: str,
-                                                                       inbox: tuple[Inbox, int]) -> None:
-    handler, port = inbox
+                                                                       smtp_inbox: tuple[Inbox, int]) -> None:
+    handler, port = smtp_inbox
     app = mail_app(database_url, port)
     team_member(app, "admin", None)
     busy = team_member(app, "busy", "busy@news.example")
@@ -231,8 +172,8 @@ def test_a_refused_recipient_is_retried_and_a_removed_moderator_dropped(database
 
 
 def test_a_mail_worker_killed_mid_send_sends_again_with_the_same_message_id(database_url: str,
-                                                                          inbox: tuple[Inbox, int]) -> None:
-    handler, port = inbox
+                                                                          smtp_inbox: tuple[Inbox, int]) -> None:
+    handler, port = smtp_inbox
     app = mail_app(database_url, port)
     team_member(app, "mod", "mod@news.example")
     submit(app.test_client())

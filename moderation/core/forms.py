@@ -42,8 +42,15 @@ def from_wordpress(form: Mapping[str, str]) -> tuple[str, dict[str, object]]:
         "parent_id": parent_id(form.get("comment_parent", "")),
         "form_token": form.get("form_token"),  # only the service's own forms carry it
         "hp": form.get(HONEYPOT),  # absent from a theme's form: then simply not a signal
+        "notify_replies": ticked(form.get("comment_notify_replies")),
+        "notify_approval": ticked(form.get("comment_notify_approval")),
     }
     return form.get("comment_post_ID", "").strip(), data
+
+
+def ticked(value: str | None) -> bool:
+    """Whether a checkbox was ticked: a browser sends its value ("on" by default) only when it is."""
+    return value is not None and value.strip().lower() not in ("", "0", "false", "off", "no")
 
 
 def parent_id(value: str) -> int | str | None:

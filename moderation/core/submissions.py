@@ -44,6 +44,8 @@ class Submission:
     article_title: str | None
     article_url: str | None
     honeypot: bool
+    notify_replies: bool = False  # the reader asks to hear of approved replies (double opt-in)
+    notify_approval: bool = False  # …and of this comment's own approval
 
 
 def is_article_id(value: object) -> bool:
@@ -71,6 +73,8 @@ def parse_submission(data: Mapping[str, object]) -> Submission:
         article_title=field("article_title", _title),
         article_url=field("article_url", _optional_url, ARTICLE_URL_MAX, False),
         honeypot=bool(field("hp", _honeypot)),
+        notify_replies=bool(field("notify_replies", _flag)),
+        notify_approval=bool(field("notify_approval", _flag)),
     )
     if errors:
         raise ValidationFailed(errors)
@@ -169,6 +173,13 @@ def _honeypot(value: object) -> bool:
     if isinstance(value, str):
         return bool(value.strip())
     return value is not None and value is not False
+
+
+def _flag(value: object) -> bool:
+    """An optional yes or no: JSON true or false (null or absent: no)."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    raise ValueError("must be true or false")
 
 
 def parse_body(value: object) -> str:

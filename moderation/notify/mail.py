@@ -1,11 +1,12 @@
-"""The email channel: moderators told of held comments, one by one or in a digest.
+"""The email channel: moderators told of held comments, one by one or in a digest; readers' notices.
 
 On only when MODERATION_SMTP_URL is set (`notify.channel.channels`): unset, no email delivery
 is ever queued. A held comment (`comment.created`, pending) gets one delivery per moderator
 with an address who chose `each`; whoever chose `digest` gets one, planned each round by
 `store.notices.plan_digests`. The recipient is read again when sending: a removed moderator,
 one without an address or with another choice by then, or a comment decided meanwhile, is
-dropped. The one-click links' rows are written just before the batch is sent.
+dropped. The one-click links' rows are written just before the batch is sent. Readers' mails
+(confirmations, approval and reply notices) are planned and written by `notify.readers`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from moderation.core import events
 from moderation.core.notices import DIGEST, DIGEST_LIMIT, EACH
 from moderation.core.status import Status
-from moderation.notify import messages, smtp
+from moderation.notify import messages, readers, smtp
 from moderation.notify.channel import Outcome
 from moderation.shared import now
 from moderation.store import links, notices
@@ -48,14 +49,16 @@ class EmailChannel:
         self.digest_minutes: int = app.config["DIGEST_MINUTES"]
         self.link_days: int = app.config["LINK_DAYS"]
         self._articles: dict[str, Article] = {}  # the current batch's, loaded in one query
+        self.readers = readers.ReaderMail(app, NAME)
 
     def recipients(self, db: Session, event: OutboxEvent, taken: dict[str, Any]) -> Sequence[Planned]:
-        """One delivery per moderator who wants each held comment, for a comment just held."""
+        """One delivery per moderator who wants each held comment, for a comment just held; readers' mails."""
+        planned = list(self.readers.recipients(db, event, taken))
         if event.event != events.CREATED or taken.get("status") != Status.PENDING:
-            return []
+            return planned
         wanted = db.scalars(select(Moderator.id).where(Moderator.email.is_not(None), Moderator.notify == EACH)
                             .order_by(Moderator.id))
-        return [Planned(NAME, f"{PREFIX}{moderator_id}") for moderator_id in wanted]
+        return [Planned(NAME, f"{PREFIX}{moderator_id}") for moderator_id in wanted] + planned
 
     def tick(self, moment: datetime) -> None:
         """Plan the digests that are due (the worker calls this each round)."""
@@ -80,6 +83,13 @@ class EmailChannel:
             self._articles = {article.id: article for article in db.scalars(
                 select(Article).where(Article.id.in_({c.article_id for c in comments.values()})))}
             for delivery, event in batch:
+                if readers.is_reader(delivery.target):
+                    reader_mail = self.readers.compose(db, delivery, moment)
+                    if reader_mail is None:
+                        dropped.append(Outcome(delivery.id, "the reader's notice is no longer wanted", drop=True))
+                    else:
+                        ready.append((delivery.id, reader_mail))
+                    continue
                 moderator = team.get(_moderator_id(delivery.target))
                 digest = event is not None and event.event == notices.DIGEST_EVENT
                 if moderator is None or not moderator.email or moderator.notify != (DIGEST if digest else EACH):

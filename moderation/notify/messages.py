@@ -1,10 +1,11 @@
-"""The moderators' emails: an alert for one held comment, and a digest of several.
+"""The emails: a moderator's alert for one held comment and digest of several; a reader's notices.
 
 Each has a plain-text part and an HTML part, both rendered from templates/mail/ (the HTML
 autoescaped: a comment's text, name and title are a stranger's). The alert names the comment,
 why it was held, its article and one-click links; never the commenter's email or IP address,
 which the event's snapshot does not hold. The Message-ID is the delivery's key, so a message
-sent twice (at least once) can be told for the same one.
+sent twice (at least once) can be told for the same one. A reader's mail (a confirmation, "your
+comment is published", "someone replied") carries RFC 8058's one-click unsubscribe headers.
 """
 
 from __future__ import annotations
@@ -50,7 +51,32 @@ def one_line(text: str, limit: int = SUBJECT_MAX) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _message(to: str, key: str, subject: str, now: datetime, template: str, **context: Any) -> EmailMessage:
+@dataclass(frozen=True)
+class Notice:
+    """A reader's mail: what it is about, and its links (`confirm`, `stop`, `stop_all`; `comment`, if known)."""
+
+    kind: str  # "confirm", "approved" or "reply"
+    title: str  # the article's title, or its id
+    author: str  # who wrote the comment the mail is about (for a reply: who replied)
+    text: str
+    links: dict[str, str]
+
+
+SUBJECTS = {"confirm": "Please confirm: emails about your comment on {title}",
+            "approved": "Your comment on {title} is published",
+            "reply": "{author} replied to your comment on {title}"}
+
+
+def reader(to: str, key: str, notice: Notice, now: datetime) -> EmailMessage:
+    """A reader's mail, with the one-click unsubscribe of RFC 8058 (a POST to the stop link)."""
+    unsubscribe = {"List-Unsubscribe": f"<{notice.links['stop']}>",
+                   "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    subject = SUBJECTS[notice.kind].format(title=notice.title, author=notice.author)
+    return _message(to, key, subject, now, f"reader_{notice.kind}", unsubscribe, notice=notice)
+
+
+def _message(to: str, key: str, subject: str, now: datetime, template: str, headers: dict[str, str] | None = None,
+             **context: Any) -> EmailMessage:
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
@@ -59,6 +85,8 @@ def _message(to: str, key: str, subject: str, now: datetime, template: str, **co
     message["Date"] = format_datetime(now)
     message["Message-ID"] = f"<{key}@{urlsplit(config['PUBLIC_URL']).hostname or 'localhost'}>"
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
+    for name, value in (headers or {}).items():
+        message[name] = value
     context.update(queue=config["PUBLIC_URL"].rstrip("/") + "/moderate/", days=config["LINK_DAYS"])
     message.set_content(render_template(f"mail/{template}.txt", **context))
     message.add_alternative(render_template(f"mail/{template}.html", **context), subtype="html")

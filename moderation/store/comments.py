@@ -21,7 +21,7 @@ from moderation.core import events
 from moderation.core.addresses import anonymize_ip
 from moderation.core.status import Status
 from moderation.errors import Duplicate, ValidationFailed
-from moderation.store import outbox
+from moderation.store import outbox, readers
 from moderation.store.audit import audit_entry
 from moderation.store.database import dialect_insert, locked, session, writing
 from moderation.store.models import Article, Comment, FormTokenUse, Moderator
@@ -133,6 +133,7 @@ class NewComment:
     details: tuple[str | None, str | None] | None = None  # the article's (title, url), if this may set them
     form_nonce: str | None = None
     form_nonce_expires: datetime | None = None
+    notify: tuple[str, ...] = ()  # the reader's subscriptions: "approval", "replies"
 
 
 def add_comment(new: NewComment) -> Comment:
@@ -163,6 +164,7 @@ def add_comment(new: NewComment) -> Comment:
             db.execute(update(Article).where(Article.id == comment.article_id).values(**details))
         db.add(comment)
         db.flush()
+        readers.subscribe(db, comment, new.notify, comment.created_at)
         outbox.record(db, events.CREATED, comment, comment.status, comment.created_at)
     return comment
 

@@ -2,7 +2,7 @@
 
 One transaction does it all: their comments deleted, or kept as by "Anonymous" (with their
 text when asked, or text erased too when others reply to them, so threads keep their shape);
-the email blocks naming the address lifted; every audit entry naming it made neutral; the
+the email blocks naming the address lifted; their notices' consent and subscriptions forgotten; every audit entry naming it made neutral; the
 outbox's events about their comments (and the notices not yet sent) deleted; each
 article whose public comments changed given a new version (so public ETags change). The
 erasure is audited with counts only: the address is never written anywhere.
@@ -35,6 +35,7 @@ from moderation.core.erasure import (
 )
 from moderation.core.rule_input import describe_block
 from moderation.core.status import Status
+from moderation.store import readers
 from moderation.store.audit import audit_entry
 from moderation.store.database import contains_pattern, session, writing
 from moderation.store.models import Article, AuditEntry, Block, Comment, Moderator
@@ -69,6 +70,7 @@ def erase(email: str, digests: Sequence[str], keep_text: bool, now: datetime,
         if kept:
             where = Comment.email_digest.in_(digests) if keep_text else Comment.id.in_(kept)
             db.execute(update(Comment).where(where).values(**_erased_columns(now, keep_text)))
+        readers.forget(db, digests, [row.id for row in own])  # their consent, and what they subscribed to
         deleted = _rowcount(db.execute(delete(Comment).where(Comment.email_digest.in_(digests))))
         blocks = _rowcount(db.execute(delete(Block).where(_blocks_of(digests))))
         if blocks:

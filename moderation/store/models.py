@@ -269,3 +269,4 @@ class RulesVersion(Base):
 
 # The outbox's tables live in a module of their own; importing it puts them on Base.
 from moderation.store import outbox_models  # noqa: E402,F401
+from moderation.store import reader_models  # noqa: E402,F401

@@ -22,7 +22,8 @@ class OutboxEvent(Base):
     """Something that happened to a comment, with a snapshot of it taken in the same transaction."""
 
     __tablename__ = "outbox_events"
-    __table_args__ = (Index("outbox_events_undispatched", "dispatched_at", "id"), {"sqlite_autoincrement": True})
+    __table_args__ = (Index("outbox_events_undispatched", "dispatched_at", "id"),
+                      Index("outbox_events_by_comment", "comment_id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event: Mapped[str] = mapped_column(String(32))  # comment.created, comment.approved, …

@@ -2,7 +2,8 @@
 
 An address is never stored in the clear: comments and blocks hold its keyed digest (under
 the current secret key, or a retired one), so a person is found by every digest of what
-they typed. What is found is written out in one document for them (GDPR article 15).
+they typed. What is found is written out in one document for them (GDPR article 15), with
+whether they confirmed the address for notices and which notices they asked for.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from moderation.core.queue_query import plural
 from moderation.core.times import timestamp
+from moderation.store import readers
 from moderation.store.audit import audit_entry
 from moderation.store.database import session, writing
 from moderation.store.models import Article, Block, Comment, Moderator
@@ -43,11 +45,28 @@ def export(email: str, digests: Sequence[str], now: datetime, by: Moderator | No
         "comments": [_comment(comment, article) for comment, article in comments],
         "blocks": [{"kind": block.kind, "note": block.note, "created_at": timestamp(block.created_at)}
                    for block in blocks],
+        "notices": _notices(digests),
     }
     with writing() as db:
         db.add(audit_entry(by, "person_exported", now,
                            detail=f"{plural(len(comments), 'comment')} and {plural(len(blocks), 'block')} exported"))
     return document
+
+
+def _notices(digests: Sequence[str]) -> dict[str, Any]:
+    """The address's double opt-in (None: it never asked for a notice) and its subscriptions."""
+    kept = readers.of_person(digests)
+    consent = kept["consent"]
+    return {
+        "consent": consent and {"asked_at": _when(consent.asked_at), "confirmed_at": _when(consent.confirmed_at),
+                                "stopped_at": _when(consent.stopped_at)},
+        "subscriptions": [{"comment_id": row.comment_id, "kind": row.kind, "created_at": timestamp(row.created_at)}
+                          for row in kept["subscriptions"]],
+    }
+
+
+def _when(moment: datetime | None) -> str | None:
+    return timestamp(moment) if moment is not None else None
 
 
 def _comment(comment: Comment, article: Article) -> dict[str, Any]:

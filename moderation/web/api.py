@@ -120,7 +120,9 @@ def form_token() -> tuple[dict[str, Any], int, dict[str, str]]:
     if not article_id:
         raise ValidationFailed({"article": "give the id of the article the form is for"})
     token = issue_form_token(current_app.config["SECRET_KEY"], now(), check_article_id(article_id))
-    body = {"form_token": token, "min_seconds": current_app.config["MIN_FORM_SECONDS"]}
+    # "notices": whether the form may offer the reader emails (only where the service sends mail).
+    body = {"form_token": token, "min_seconds": current_app.config["MIN_FORM_SECONDS"],
+            "notices": bool(current_app.config["SMTP_URL"])}
     return body, 200, {"Cache-Control": "no-store"}
 
 

@@ -69,6 +69,10 @@ SUBMISSION = {
         "form_token": {"description": "From GET /api/v1/form-token; optional, never refused (a missing, forged, "
                                       "stale or reused one only holds the comment)."},
         "commenter_key": {"description": "The `commenter_key` of an earlier answer; optional, never refused."},
+        "notify_replies": {"type": ["boolean", "null"], "description": "Email me approved replies to this "
+                           "comment (double opt-in: the address is asked to confirm first). Ignored without mail."},
+        "notify_approval": {"type": ["boolean", "null"], "description": "Email me when this comment is "
+                            "published (double opt-in). Ignored where the service sends no mail."},
     },
 }
 
@@ -105,8 +109,9 @@ SCHEMAS: dict[str, Any] = {
         "comments": {"type": "array", "items": _ref("ModeratorComment")}, "next": NEXT}},
     "Moderated": {"type": "object", "required": ["id", "status"], "properties": {
         "id": ID, "status": {"enum": ["approved", "rejected", "spam", "deleted"]}}},
-    "FormToken": {"type": "object", "required": ["form_token", "min_seconds"], "properties": {
-        "form_token": {"type": "string"}, "min_seconds": {"type": "number", "minimum": 0}}},
+    "FormToken": {"type": "object", "required": ["form_token", "min_seconds", "notices"], "properties": {
+        "form_token": {"type": "string"}, "min_seconds": {"type": "number", "minimum": 0},
+        "notices": {"type": "boolean", "description": "Whether the form may offer email notices (mail is set up)."}}},
 }
 
 # Every error is {"error": code, "message": sentence, "fields"?: {field: problem}}; the codes by status.
