@@ -264,7 +264,8 @@ def test_embed_js_stays_small():
     import gzip
 
     source = EMBED_JS.read_bytes()
-    assert len(source) < 24_000 and len(gzip.compress(source, 9)) < 8_000
+    # 8,000 gzipped bytes until the email notices' boxes (issue 11) added about 360.
+    assert len(source) < 25_000 and len(gzip.compress(source, 9)) < 8_500
 
 
 def test_embed_js_inserts_only_the_sanitized_comment_html_as_html():

@@ -8,7 +8,9 @@ mails nobody, a day allows one confirmation, and no answer says who has confirme
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from typing import Any
@@ -19,6 +21,7 @@ from sqlalchemy import func, select, update
 
 from moderation.core import reader_links
 from moderation.notify.worker import Worker
+from moderation.store import outbox
 from moderation.store.database import session, writing
 from moderation.store.reader_models import ReaderConsent, Subscription
 
@@ -194,8 +197,10 @@ def test_stopping_one_thread_keeps_the_others(mailing: tuple[Flask, Inbox, str])
     moderate(client, token, first, "approve")
     worker.run_once()
     thread = stop_link(to(handler, ANN)[-1])
-    assert [b.text for b in parse(client.get(thread)).iter("button")] == ["Stop emails about this comment",
-                                                                          "Stop all emails"]
+    page = client.get(thread)
+    assert [b.text for b in parse(page).iter("button")] == ["Stop emails about this comment", "Stop all emails"]
+    assert "your comment on <strong>The story</strong>" in page.get_data(as_text=True)
+    assert ANN not in page.get_data(as_text=True)  # the page never shows the address
     assert client.post(thread, data={"choice": "thread"}).status_code == 200
     moderate(client, token, second, "approve")
     for parent in (first, second):
@@ -297,7 +302,6 @@ def test_export_shows_and_erase_removes_the_notices(mailing: tuple[Flask, Inbox,
     ann = opted_in(client, email=ANN)
     Worker(app).run_once()
     client.post(confirm_link(to(handler, ANN)[0]))
-    import json
     document = json.loads(runner.invoke(args=["person", "export", ANN]).output)
     notices = document["notices"]
     assert notices["consent"]["confirmed_at"] and notices["consent"]["stopped_at"] is None
@@ -309,3 +313,45 @@ def test_export_shows_and_erase_removes_the_notices(mailing: tuple[Flask, Inbox,
         assert session().scalar(select(func.count()).select_from(Subscription)) == 0
     document = json.loads(runner.invoke(args=["person", "export", ANN]).output)
     assert document["notices"] == {"consent": None, "subscriptions": []}
+
+
+def test_the_plain_form_shows_the_boxes_and_keeps_them_ticked_when_refused(mailing: tuple[Flask, Inbox, str]) -> None:
+    app, _, _ = mailing
+    client = app.test_client()
+    page = client.post("/comments", data={"comment": "No name.", "email": ANN, "comment_post_ID": "12345",
+                                          "comment_notify_replies": "on"})
+    assert page.status_code == 422
+    boxes = {box.get("name"): box.get("checked") for box in parse(page).iter("input")
+             if box.get("type") == "checkbox" and box.get("name", "").startswith("comment_notify")}
+    assert boxes == {"comment_notify_approval": None, "comment_notify_replies": ""}
+    with app.app_context():
+        assert session().scalar(select(func.count()).select_from(Subscription)) == 0
+
+
+def test_workers_at_once_ask_an_address_to_confirm_once(database_url: str, smtp_inbox: tuple[Inbox, int]) -> None:
+    handler, port = smtp_inbox
+    writer = mail_app(database_url, port)
+    client = writer.test_client()
+    opted_in(client, email=ANN, body="Yesterday's.")
+    Worker(writer).run_once()
+    with writer.app_context(), writing() as db:  # the address was asked over a day ago: it may be asked again
+        db.execute(update(ReaderConsent).values(asked_at=datetime.now(timezone.utc) - timedelta(days=2)))
+    for number in range(12):
+        opted_in(client, email=ANN, body=f"Comment {number}.")
+    workers = [Worker(mail_app(database_url, port)) for _ in range(4)]
+    gate = threading.Barrier(len(workers))
+
+    def drain(worker: Worker) -> None:
+        gate.wait()
+        with worker.app.app_context():  # one event a round each: four dispatchers on the one address at once
+            for _ in range(6):
+                outbox.dispatch([channel.recipients for channel in worker.channels], datetime.now(timezone.utc), 1)
+        worker.run_once()
+
+    threads = [threading.Thread(target=drain, args=(worker,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    Worker(writer).run_once()
+    assert len(to(handler, ANN)) == 2 and len(consents(writer)) == 1  # yesterday's, and one today

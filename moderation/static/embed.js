@@ -87,6 +87,7 @@
     ":focus-visible{outline:3px solid var(--accent);outline-offset:2px}label{display:block;font-weight:600;margin-bottom:.2rem}" +
     "form p{margin:.9rem 0}input,textarea{font:inherit;color:var(--fg);background:var(--field);border:1px solid var(--border);border-radius:4px;padding:.5rem .6rem;width:100%;max-width:36rem}" +
     "textarea{min-height:9rem;resize:vertical}input[type=checkbox]{width:1.1rem;height:1.1rem;margin:0 .4rem 0 0;vertical-align:-.15rem}.consent label{display:inline;font-weight:400}" +
+    "fieldset{border:0;padding:0;margin:0}legend{font-weight:600}.notices p{margin:.3rem 0}" +
     "[aria-invalid=true]{border:2px solid var(--error)}.error,.alert{color:var(--error);font-weight:600}.error{display:block;margin-top:.2rem}.req{color:var(--error)}" +
     ".submit,.more{font:inherit;font-weight:600;padding:.55rem 1.2rem;border:0;border-radius:4px;background:var(--accent);color:var(--on-accent);cursor:pointer}" +
     ".more{margin:.5rem 0}[aria-disabled=true]{opacity:.7;cursor:progress}[hidden]{display:none!important}" +
@@ -123,6 +124,14 @@
       url: field("url", "Website", h("input", { type: "url", autocomplete: "url" }), false)
     };
     var consent = h("input", { type: "checkbox", id: "wp-comment-cookies-consent", name: "wp-comment-cookies-consent", value: "yes" });
+    // Email notices: unticked, and shown only once the service says it sends mail (double opt-in there).
+    var notifyApproval = h("input", { type: "checkbox", id: "comment_notify_approval", name: "comment_notify_approval" });
+    var notifyReplies = h("input", { type: "checkbox", id: "comment_notify_replies", name: "comment_notify_replies" });
+    var notices = h("fieldset", { class: "notices", hidden: true }, [
+      h("legend", {}, ["Email me"]),
+      h("p", { class: "consent" }, [notifyApproval, " ", h("label", { for: "comment_notify_approval" }, ["when my comment is published"])]),
+      h("p", { class: "consent" }, [notifyReplies, " ", h("label", { for: "comment_notify_replies" }, ["when someone replies to it"])]),
+      h("p", { class: "notes" }, ["We first email you to confirm your address. Every email has a link to stop them."])]);
     // The honeypot (`hp`), unseen and unreachable; clipped, as an off-screen offset widens RTL pages.
     var hp = h("input", { type: "text", id: "website_url", name: "website_url", tabindex: "-1", autocomplete: "off" });
     var alert = h("p", { class: "alert", role: "alert", id: "form-alert" });
@@ -136,7 +145,7 @@
       h("p", { class: "hp", "aria-hidden": "true" }, [h("label", { for: "website_url" }, ["Leave this field empty"]), hp]),
       h("p", { class: "consent" }, [consent, " ", h("label", { for: "wp-comment-cookies-consent" },
         ["Save my name, email, and website in this browser for the next time I comment."])]),
-      alert, h("p", {}, [submit])]);
+      notices, alert, h("p", {}, [submit])]);
     var respond = h("div", { id: "respond" }, [h("h3", { id: "reply-title" }, [title, " ", cancel]), form]);
     var section = h("section", { class: "c", "aria-label": "Comments" }, [heading, status, list, more, respond]);
     var css = CSS.replace(/DARK/g, DARK), sheet;
@@ -310,6 +319,8 @@
         body: v.comment, name: v.author, email: v.email, website: v.url, parent_id: parent,
         article_title: articleTitle(), article_url: articleUrl(), hp: hp.value,
         form_token: token || undefined,
+        notify_replies: notices.hidden ? undefined : notifyReplies.checked,
+        notify_approval: notices.hidden ? undefined : notifyApproval.checked,
         commenter_key: commenterKey || undefined  // proves a returning author (see the README)
       };
     }
@@ -319,6 +330,7 @@
     var formToken;
     function freshFormToken() {
       formToken = api("/form-token?article=" + encodeURIComponent(ARTICLE)).then(function (r) {
+        if (r.status === 200 && r.body.notices) notices.hidden = false;
         return r.status === 200 ? r.body.form_token : null;
       }, function () { return null; });
     }
@@ -350,6 +362,10 @@
         node = add(mine, true);
         notice = status.textContent = "Thank you. Your comment is awaiting moderation.";
       }
+      if (!notices.hidden && (notifyApproval.checked || notifyReplies.checked)) {
+        notice = status.textContent = notice + " New address? Confirm it from the email we send.";
+      }
+      notifyApproval.checked = notifyReplies.checked = false;  // each comment asks anew
       fields.comment.control.value = "";
       cancelReply(false);
       saveDraft();

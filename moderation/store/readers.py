@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from moderation.core import events
 from moderation.core.status import Status
 from moderation.store.database import dialect_insert, session, writing
-from moderation.store.models import Comment
+from moderation.store.models import Article, Comment
 from moderation.store.outbox_models import OutboxEvent
 from moderation.store.reader_models import ReaderConsent, Subscription
 
@@ -110,14 +110,18 @@ class Found:
 
     consent: ReaderConsent
     comment: Comment | None
+    title: str | None = None  # the comment's article, as readers know it
 
 
 def look(consent_id: int, comment_id: int | None) -> Found | None:
-    """The consent (and comment) a link names; None when it is gone (erased)."""
-    found = session().get(ReaderConsent, consent_id)
+    """The consent (and comment, with its article's title) a link names; None when it is gone (erased)."""
+    db = session()
+    found = db.get(ReaderConsent, consent_id)
     if found is None:
         return None
-    return Found(found, session().get(Comment, comment_id) if comment_id else None)
+    comment = db.get(Comment, comment_id) if comment_id else None
+    article = db.get(Article, comment.article_id) if comment is not None else None
+    return Found(found, comment, (article.title or article.id) if article is not None else None)
 
 
 def confirm(consent_id: int, now: datetime) -> bool:
