@@ -187,3 +187,65 @@ def test_an_idle_worker_round_only_reads(app: Flask, client: Any) -> None:
     assert statements  # it did look
     writes = [s for s in statements if any(word in s for word in ("IMMEDIATE", "UPDATE", "INSERT", "DELETE"))]
     assert writes == []  # no write lock taken from the submissions while there is nothing to do
+
+
+def lapse(app: Flask) -> None:
+    """End every claim's lease now, as two minutes would."""
+    with app.app_context(), writing() as db:
+        db.execute(update(Delivery).values(locked_until=datetime.now(timezone.utc) - timedelta(seconds=1)))
+
+
+def test_a_message_that_kills_its_worker_every_time_still_ends_failed(app: Flask, client: Any) -> None:
+    submit(client)
+    with app.app_context():
+        outbox.dispatch([Recorder().recipients], datetime.now(timezone.utc))
+        for _ in range(MAX_ATTEMPTS):
+            assert len(outbox.claim(datetime.now(timezone.utc), 10)) == 1  # …and the worker dies, each time
+            lapse(app)
+        assert outbox.claim(datetime.now(timezone.utc), 10) == []
+    [delivery] = deliveries(app)
+    assert (delivery.status, delivery.attempts) == ("failed", MAX_ATTEMPTS)
+    assert delivery.last_error and "stopped while sending" in delivery.last_error
+
+
+def test_a_claim_taken_over_after_its_lease_records_nothing(app: Flask, client: Any) -> None:
+    submit(client)
+    with app.app_context():
+        outbox.dispatch([Recorder().recipients], datetime.now(timezone.utc))
+        [(slow, _)] = outbox.claim(datetime.now(timezone.utc), 10)  # a worker stuck on a slow receiver
+        lapse(app)
+        [(fresh, _)] = outbox.claim(datetime.now(timezone.utc), 10)  # another takes the delivery over
+        assert outbox.finish(slow.id, datetime.now(timezone.utc), "timed out", claimed_until=slow.locked_until) \
+            == "taken over"
+        assert outbox.finish(fresh.id, datetime.now(timezone.utc), claimed_until=fresh.locked_until) == "delivered"
+        assert outbox.finish(slow.id, datetime.now(timezone.utc), "late", claimed_until=slow.locked_until) \
+            == "taken over"
+    [delivery] = deliveries(app)
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("delivered", 2, None)
+
+
+def test_a_batch_out_of_lease_time_gives_back_what_it_did_not_try(app: Flask, client: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from moderation.notify import worker as worker_module
+
+    class Slow(Recorder):
+        chunk = 1
+
+        def deliver(self, batch: Sequence[tuple[Delivery, OutboxEvent | None]]) -> list[Outcome]:
+            time.sleep(0.05)
+            return super().deliver(batch)
+
+    for number in range(6):
+        submit(client, body=f"Comment {number}.")
+    monkeypatch.setattr(worker_module, "LEASE_SHARE", 0.12 / outbox.LEASE.total_seconds())  # 0.12 s of lease
+    channel = Slow()
+    tried = Worker(app, [channel]).run_once()
+    assert 1 <= tried < 6 and len(channel.sent) == tried
+    rest = [d for d in deliveries(app) if d.status == "pending"]
+    assert len(rest) == 6 - tried and all(d.locked_until is None and d.attempts == 0 for d in rest)
+    monkeypatch.setattr(worker_module, "LEASE_SHARE", 0.5)
+    while Worker(app, [channel]).run_once():
+        pass
+    assert len(channel.sent) == 6 and {d.status for d in deliveries(app)} == {"delivered"}

@@ -27,7 +27,8 @@ class Outcome:
 
 
 class Channel(Protocol):
-    """One way of telling people."""
+    """One way of telling people. A channel may set `chunk`: how many deliveries it sends before
+    the worker records their outcomes (`worker.CHUNK` when it does not)."""
 
     name: str  # the deliveries' channel column
 

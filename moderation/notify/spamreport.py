@@ -30,6 +30,7 @@ class SpamReports:
     """Reports moderators' decisions to the configured spam check."""
 
     name = "spamcheck"
+    chunk = 5  # reports recorded together (each may take MODERATION_SPAM_CHECK_TIMEOUT)
 
     def __init__(self, app: Flask) -> None:
         self.url = app.config["SPAM_CHECK_URL"]

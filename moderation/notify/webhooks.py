@@ -66,6 +66,7 @@ class WebhookChannel:
     """The outbox channel that POSTs signed events to the registered endpoints."""
 
     name = NAME
+    chunk = 5  # POSTs recorded together: each may take its timeouts, and a chunk must end within its lease
 
     def __init__(self, app: Flask) -> None:
         self.allow_private = bool(app.config["WEBHOOKS_ALLOW_PRIVATE"])

@@ -8,7 +8,10 @@ time already), so several workers on several hosts never send the same one at on
 `finish` records the outcome: delivered, or tried again later with exponential backoff and
 jitter, or failed after MAX_ATTEMPTS. A worker killed mid-send leaves its claim to lapse,
 and the delivery is sent again: at least once, with the same key for the receiver to drop
-a duplicate.
+a duplicate. A claim counts as an attempt when it is taken, so a message that kills its
+worker every time still ends "failed"; each claim has its own lease end, and an outcome is
+recorded only by the claim that still holds the delivery (one whose lease lapsed while it
+was sending, and that another worker took over, records nothing).
 """
 
 from __future__ import annotations
@@ -73,19 +76,27 @@ def dispatch(recipients: Sequence[Recipients], now: datetime, batch: int = DISPA
 
 
 def claim(now: datetime, limit: int, channel: str | None = None) -> list[tuple[Delivery, OutboxEvent | None]]:
-    """Take up to limit due deliveries for this worker (until now + LEASE), oldest first, with their events."""
-    due = select(Delivery.id).where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
-                                    or_(Delivery.locked_until.is_(None), Delivery.locked_until < now))
+    """Take up to limit due deliveries for this worker, oldest first, with their events; each
+    Delivery's `locked_until` is this claim's own lease end (about now + LEASE), its proof of holding it."""
+    free = or_(Delivery.locked_until.is_(None), Delivery.locked_until < now)
+    due = select(Delivery.id).where(Delivery.status == "pending", Delivery.next_attempt_at <= now, free)
     if channel is not None:
         due = due.where(Delivery.channel == channel)
     if session().scalar(due.limit(1)) is None:
         return []  # nothing due: a read, no write lock (the write below checks again, under its lock)
     with writing() as db:
+        # Claimed MAX_ATTEMPTS times and never finished: each worker died sending it. No more tries.
+        db.execute(update(Delivery).where(Delivery.status == "pending", Delivery.attempts >= MAX_ATTEMPTS, free)
+                   .values(status="failed", locked_until=None, last_error="the worker stopped while sending it, "
+                                                                          "every time it tried"))
         ids = list(db.scalars(due.order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
                               .with_for_update(skip_locked=True)))
         if not ids:
             return []
-        db.execute(update(Delivery).where(Delivery.id.in_(ids)).values(locked_until=now + LEASE))
+        # A lease end of this claim's own (a random microsecond part): what finish checks it still holds.
+        until = now + LEASE + timedelta(microseconds=secrets.randbelow(1_000_000))
+        db.execute(update(Delivery).where(Delivery.id.in_(ids))
+                   .values(locked_until=until, attempts=Delivery.attempts + 1))
         rows = db.execute(select(Delivery, OutboxEvent).outerjoin(OutboxEvent, OutboxEvent.id == Delivery.event_id)
                           .where(Delivery.id.in_(ids)).order_by(Delivery.next_attempt_at, Delivery.id)).all()
         return [(delivery, event) for delivery, event in rows]
@@ -98,27 +109,46 @@ def retry_delay(attempts: int, draw: Callable[[float, float], float] = random.un
     return base * factor
 
 
-def finish(delivery_id: int, now: datetime, error: str | None = None, drop: bool = False) -> str:
+def finish(delivery_id: int, now: datetime, error: str | None = None, drop: bool = False,
+           claimed_until: datetime | None = None) -> str:
     """Record how one attempt went: delivered (error None), dropped (no recipient any more), or
-    failed — then tried again after a backoff, or "failed" for good after MAX_ATTEMPTS. The state."""
+    failed — then tried again after a backoff, or "failed" for good after MAX_ATTEMPTS. The state.
+
+    claimed_until: the claim's lease end; when another claim holds the delivery now, nothing is recorded.
+    """
     with writing() as db:
-        return _finish(db.get(Delivery, delivery_id, with_for_update=True), now, error, drop)
+        return _finish(db.get(Delivery, delivery_id, with_for_update=True), now, error, drop, claimed_until)
 
 
-def finish_many(outcomes: Sequence[tuple[int, str | None, bool]], now: datetime) -> None:
-    """`finish` for a batch's (delivery id, error, drop) in one transaction: one commit, not one per message."""
+Finished = tuple[int, str | None, bool, datetime | None]  # delivery id, error, drop, its claim's lease end
+
+
+def finish_many(outcomes: Sequence[Finished], now: datetime) -> None:
+    """`finish` for a chunk's outcomes in one transaction: one commit, not one per message."""
     with writing() as db:
-        # One locking read of the whole batch, not one per message.
+        # One locking read of the whole chunk, not one per message.
         rows = {row.id: row for row in db.scalars(select(Delivery).where(
             Delivery.id.in_([outcome[0] for outcome in outcomes])).with_for_update())}
-        for delivery_id, error, drop in outcomes:
-            _finish(rows.get(delivery_id), now, error, drop)
+        for delivery_id, error, drop, claimed_until in outcomes:
+            _finish(rows.get(delivery_id), now, error, drop, claimed_until)
 
 
-def _finish(delivery: Delivery | None, now: datetime, error: str | None, drop: bool) -> str:
+def release(claims: Sequence[tuple[int, datetime | None]]) -> None:
+    """Give back claimed deliveries that were not tried (their lease running short): free for any
+    worker at once, and the claim not counted as an attempt."""
+    with writing() as db:
+        for delivery_id, claimed_until in claims:
+            db.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == "pending",
+                                              Delivery.locked_until == claimed_until)
+                       .values(locked_until=None, attempts=Delivery.attempts - 1))
+
+
+def _finish(delivery: Delivery | None, now: datetime, error: str | None, drop: bool,
+            claimed_until: datetime | None = None) -> str:
     if delivery is None:
         return "gone"
-    delivery.attempts += 1
+    if delivery.status != "pending" or (claimed_until is not None and delivery.locked_until != claimed_until):
+        return "taken over"  # its lease lapsed and another worker holds it (or has finished it)
     delivery.locked_until = None
     if drop:
         delivery.status, delivery.last_error = "dropped", (error or "no such recipient any more")[:300]
