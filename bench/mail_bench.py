@@ -7,13 +7,14 @@ The SMTP server (aiosmtpd's Sink, which accepts and drops every message) runs in
 its own pinned to core 0; this process — the worker for (a), the Flask test client for (b) —
 is pinned to core 1, so neither borrows the other's CPU.
 (a) Drain: QUEUED held comments, each fanned out into one email delivery for the one moderator;
-    one Worker.run_once() loop sends them all (one SMTP connection per batch of 200, the three
-    link rows of each written first). Timed RUNS times (the deliveries put back to pending in
+    one Worker.run_once() loop sends them all (one SMTP connection per chunk of 50, the three
+    link rows of each written first, each chunk's outcomes recorded when it is sent). Timed RUNS times (the deliveries put back to pending in
     between); the median is reported (target ≥ 200/s).
 (b) Submissions per second through the Flask test client in-process, in alternating rounds of
     the same run: off (no SMTP setting); on (SMTP set, one moderator with an address: each held
     comment's event is fanned out into an email later, by the worker — the submission's own cost,
-    target within 10% of off); and on while a `flask worker` process delivers meanwhile (pinned to
+    target within 10% of off); on with both readers' boxes ticked (two subscription rows more in
+    the comment's transaction; the confirmation is the worker's); and on while a `flask worker` process delivers meanwhile (pinned to
     core 0 beside the SMTP server: what sharing a 2-core machine with the worker costs).
 Writes bench/results/mail.json (or mail_postgresql.json).
 """
@@ -72,12 +73,14 @@ def make(url: str, smtp_port: int | None) -> Any:
     return app
 
 
-def submit_many(client: Any, count: int, tag: str) -> float:
-    """Submit count held comments; seconds taken."""
+def submit_many(client: Any, count: int, tag: str, notify: bool = False) -> float:
+    """Submit count held comments (ticking both readers' boxes when notify); seconds taken."""
     started = time.perf_counter()
+    boxes = {"notify_replies": True, "notify_approval": True} if notify else {}
     for number in range(count):
         answer = client.post("/api/v1/articles/bench/comments", json={
-            "name": f"Reader {tag} {number}", "email": f"r{number}@example.org", "body": f"Comment {tag} {number}."})
+            "name": f"Reader {tag} {number}", "email": f"r{number}@example.org", "body": f"Comment {tag} {number}.",
+            **boxes})
         assert answer.status_code == 202, answer.json
     return time.perf_counter() - started
 
@@ -111,11 +114,12 @@ def submissions(on: Any, off: Any) -> dict[str, list[float]]:
     settings = {f"MODERATION_{name}": str(on.config[name]) for name in
                 ("DATABASE_URL", "SECRET_KEY", "SMTP_URL", "MAIL_FROM", "PUBLIC_URL")}
     env = {name: value for name, value in os.environ.items() if not name.startswith("MODERATION_")}
-    rates: dict[str, list[float]] = {"off": [], "on": [], "on_delivering": []}
+    rates: dict[str, list[float]] = {"off": [], "on": [], "on_boxes": [], "on_delivering": []}
     for number in range(ROUNDS):
-        order = [("off", off), ("on", on)] if number % 2 == 0 else [("on", on), ("off", off)]
-        for name, app in order:
-            rates[name].append(PER_ROUND / submit_many(app.test_client(), PER_ROUND, f"{name}{number}"))
+        order = [("off", off), ("on", on), ("on_boxes", on)]
+        for name, app in order if number % 2 == 0 else order[::-1]:
+            seconds = submit_many(app.test_client(), PER_ROUND, f"{name}{number}", notify=name == "on_boxes")
+            rates[name].append(PER_ROUND / seconds)
         worker = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-m", "flask", "--app", "app", "worker"],
                                   cwd=ROOT, env={**env, **settings}, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
@@ -165,6 +169,7 @@ def main() -> None:
               **{f"submissions_{name}": [round(r) for r in values] for name, values in rates.items()},
               **{f"submissions_{name}_median": round(value) for name, value in medians.items()},
               "ratio_on_off": round(medians["on"] / medians["off"], 3),
+              "ratio_on_boxes_off": round(medians["on_boxes"] / medians["off"], 3),
               "ratio_on_delivering_off": round(medians["on_delivering"] / medians["off"], 3)}
     print(json.dumps(result, indent=2))
     suffix = "" if not args.database_url else "_postgresql"

@@ -514,8 +514,9 @@ def free_port() -> int:
 
 def mail_app(database_url: str, port: int, **overrides: Any) -> Flask:
     """An app that sends mail to 127.0.0.1:port, with links to MAIL_PUBLIC_URL."""
-    return make_app(database_url, SMTP_URL=f"smtp://127.0.0.1:{port}", MAIL_FROM="Comments <comments@news.example>",
-                    PUBLIC_URL=MAIL_PUBLIC_URL, **overrides)
+    settings = {"SMTP_URL": f"smtp://127.0.0.1:{port}", "MAIL_FROM": "Comments <comments@news.example>",
+                "PUBLIC_URL": MAIL_PUBLIC_URL, **overrides}
+    return make_app(database_url, **settings)
 
 
 def parts(message: EmailMessage) -> tuple[str, str]:

@@ -203,3 +203,17 @@ def test_the_smtp_url_is_read_with_its_user_and_password_decoded(url: str, expec
                                                 ("10.0.0.1", False), ("mail.example", False)])
 def test_starttls_is_optional_only_on_loopback(host: str, loopback: bool) -> None:
     assert smtp.Server(False, host, 25, None, None).loopback is loopback
+
+
+def test_names_outside_ascii_arrive_intact(database_url: str, smtp_inbox: tuple[Inbox, int]) -> None:
+    handler, port = smtp_inbox
+    app = mail_app(database_url, port, MAIL_FROM="Kommentare Zoë <comments@news.example>")
+    team_member(app, "mod", "mod@news.example")
+    name = "Jörg Ünlü 李 " * 7 + "Ørsted"  # long enough that the encoded subject is folded
+    submit(app.test_client(), name=name, body="Grüße — ça va? 🙂")
+    Worker(app).run_once()
+    [(_, message)] = handler.messages
+    assert message["Subject"] == f"Held for moderation: {name} on 12345"
+    assert message["From"] == "Kommentare Zoë <comments@news.example>"
+    plain, html = parts(message)
+    assert "Grüße — ça va? 🙂" in plain and "Grüße — ça va? 🙂" in html and name in plain

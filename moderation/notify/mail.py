@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any
 
 from flask import Flask
@@ -70,13 +70,13 @@ class EmailChannel:
         sent = smtp.send_all(self.server, [message for _, message in ready])
         return outcomes + [Outcome(delivery_id, error) for (delivery_id, _), error in zip(ready, sent)]
 
-    def _compose(self, batch: Batch, moment: datetime) -> tuple[list[Outcome], list[tuple[int, EmailMessage]]]:
+    def _compose(self, batch: Batch, moment: datetime) -> tuple[list[Outcome], list[tuple[int, Message]]]:
         """Messages for the deliveries that still have a recipient and a subject; drops for the rest."""
         team = notices.moderators_by_id([_moderator_id(d.target) for d, _ in batch])
         held_ids = [event.comment_id for _, event in batch if event and event.comment_id is not None]
         comments = {c.id: c for c in session().scalars(select(Comment).where(Comment.id.in_(held_ids)))}
         dropped: list[Outcome] = []
-        ready: list[tuple[int, EmailMessage]] = []
+        ready: list[tuple[int, Message]] = []
         # The links of every message in the batch, in one transaction, written in one flush at its end;
         # the comments' articles loaded first, in one query, so that each message finds its own at once.
         with writing() as db, db.no_autoflush:
@@ -116,7 +116,7 @@ class EmailChannel:
                              links=messages.link_urls(secrets))
 
     def _alert(self, db: Session, moderator: Moderator, delivery: Delivery, event: OutboxEvent,
-               comments: dict[int, Comment], moment: datetime) -> EmailMessage | None:
+               comments: dict[int, Comment], moment: datetime) -> Message | None:
         """The alert for one held comment; None once it is decided."""
         comment = comments.get(event.comment_id or 0)
         if comment is None or comment.status != Status.PENDING:
@@ -125,7 +125,7 @@ class EmailChannel:
         return messages.alert(moderator.email or "", delivery.key, held, moment)
 
     def _digest(self, db: Session, moderator: Moderator, delivery: Delivery, event: OutboxEvent,
-                moment: datetime) -> EmailMessage | None:
+                moment: datetime) -> Message | None:
         """The digest planned by this event: what still waits of what was held in its window."""
         window = json.loads(event.snapshot)
         count, rows = notices.held_since(datetime.fromisoformat(window["since"]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any
 
 from flask import Flask, current_app
@@ -48,7 +48,7 @@ class ReaderMail:
         found = self.vault.digests(address) if address else ()
         return (comment.email_digest, *[digest for digest in found if digest != comment.email_digest])
 
-    def compose(self, db: Session, delivery: Delivery, moment: datetime) -> EmailMessage | None:
+    def compose(self, db: Session, delivery: Delivery, moment: datetime) -> Message | None:
         """The mail a delivery names, written from what holds now; None when it should not go."""
         kind, _, number = delivery.target.partition(":")
         comment = db.get(Comment, int(number)) if number.isdigit() else None
@@ -65,7 +65,7 @@ class ReaderMail:
             return None  # no such mail, or the thread is gone, or they answered themselves
         return self._notice(db, delivery, "reply", parent, comment, readers.REPLIES, moment)
 
-    def _confirm(self, db: Session, delivery: Delivery, comment: Comment, moment: datetime) -> EmailMessage | None:
+    def _confirm(self, db: Session, delivery: Delivery, comment: Comment, moment: datetime) -> Message | None:
         """The confirmation of the address of a comment that asked for notices; None once it needs none."""
         found = readers.consent(db, self.digests(comment))
         address = self._address(comment)
@@ -78,7 +78,7 @@ class ReaderMail:
         return messages.reader(address, delivery.key, notice, moment)
 
     def _notice(self, db: Session, delivery: Delivery, kind: str, own: Comment, about: Comment, wish: str,
-                moment: datetime) -> EmailMessage | None:
+                moment: datetime) -> Message | None:
         """A notice to the author of own (the comment they asked with) about a published comment."""
         found: ReaderConsent | None = readers.consent(db, self.digests(own))
         address = self._address(own)
