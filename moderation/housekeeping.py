@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 
 from moderation.shared import now as clock
-from moderation.store import comments, links, outbox, schedule
+from moderation.store import comments, links, outbox, readers, schedule
 from moderation.store.comments import Purged
 from moderation.store.models import PURGE_JOB
 
@@ -36,6 +36,7 @@ def run_due(app: Flask, now: datetime) -> Purged | None:
             return None
         outbox.purge(now, OUTBOX_KEEP_DAYS)  # the snapshots hold names and text: not kept for long
         links.forget_expired(now)  # three a mailed alert: without this they would pile up for ever
+        readers.forget_unconfirmed(now, OUTBOX_KEEP_DAYS)  # asked and never answered: the address's digest
         return comments.purge(now, config["PURGE_PENDING_DAYS"], config["PURGE_SPAM_DAYS"],
                               config["IP_RETENTION_DAYS"], scheduled=True)
 

@@ -146,3 +146,19 @@ def test_the_purge_forgets_expired_one_click_links(app: Flask, client: Any, toke
     with app.app_context():
         left = session().scalars(select(ActionLink.expires_at)).all()
     assert len(left) == 3 and all(expires > moment for expires in left)
+
+
+def test_the_purge_forgets_addresses_asked_long_ago_that_never_confirmed(app: Flask) -> None:
+    from moderation.store.reader_models import ReaderConsent
+
+    moment = datetime.now(timezone.utc)
+    with app.app_context(), writing() as db:
+        for digest, asked, confirmed, stopped in (("old", 31, None, None), ("recent", 29, None, None),
+                                                  ("confirmed", 400, 399, None), ("stopped", 400, None, 399)):
+            db.add(ReaderConsent(email_digest=digest, created_at=moment - asked * DAY, asked_at=moment - asked * DAY,
+                                 confirmed_at=confirmed and moment - confirmed * DAY,
+                                 stopped_at=stopped and moment - stopped * DAY))
+    app.config["PURGE_EVERY_MINUTES"] = 60
+    assert run_due(app, moment) is not None
+    with app.app_context():
+        assert sorted(session().scalars(select(ReaderConsent.email_digest))) == ["confirmed", "recent", "stopped"]

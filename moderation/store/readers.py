@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, or_, select, update
+from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from moderation.core import events
@@ -172,6 +172,16 @@ def of_person(digests: Sequence[str]) -> dict[str, Any]:
                                .join(Comment, Comment.id == Subscription.comment_id)
                                .where(Comment.email_digest.in_(digests)).order_by(Subscription.id)).all()
     return {"consent": found, "subscriptions": subscriptions}
+
+
+def forget_unconfirmed(now: datetime, days: int) -> int:
+    """Delete the consent rows of addresses that were asked over days ago and never answered: how
+    many. (A stop is kept: it is the reader's "never email me", which must outlive any purge.)"""
+    with writing() as db:
+        result = db.execute(delete(ReaderConsent).where(
+            ReaderConsent.confirmed_at.is_(None), ReaderConsent.stopped_at.is_(None),
+            func.coalesce(ReaderConsent.asked_at, ReaderConsent.created_at) < now - timedelta(days=days)))
+    return cast(CursorResult[Any], result).rowcount
 
 
 def forget(db: Session, digests: Sequence[str], comment_ids: Sequence[int]) -> None:

@@ -71,11 +71,18 @@ def save_for(moderator_id: int) -> Any:
     return redirect(url_for("team.page") + f"#member-{moderator_id}", 303)
 
 
+# A reader's mail, named by the comment it is about (the address is never shown, nor stored here).
+READER_MAILS = {"confirm": "reader of comment {}: please confirm", "approved": "reader of comment {}: published",
+                "reply": "reader replied to by comment {}"}
+
+
 def target_label(target: str, names: dict[int, str]) -> str:
     """A delivery's recipient as the page names it: "moderator NAME", "webhook ID", never an address."""
     kind, _, number = target.partition(":")
     if kind == "moderator" and number.isdigit():
         return f"moderator {names.get(int(number), f'{number} (removed)')}"
+    if kind in READER_MAILS and number.isdigit():
+        return READER_MAILS[kind].format(number)
     return f"{kind} {number}".strip()
 
 
