@@ -96,6 +96,13 @@ CREATE TABLE scheduled_jobs (
 	PRIMARY KEY (name)
 );
 
+CREATE TABLE site_identity (
+	id INTEGER NOT NULL,
+	"key" VARCHAR(64) NOT NULL,
+	created_at DATETIME NOT NULL,
+	PRIMARY KEY (id)
+);
+
 CREATE TABLE webhooks (
 	id INTEGER NOT NULL,
 	url VARCHAR(2000) NOT NULL,
@@ -180,6 +187,7 @@ CREATE TABLE comments (
 	commenter_key_hash VARCHAR(64),
 	created_at DATETIME NOT NULL,
 	updated_at DATETIME NOT NULL,
+	source VARCHAR(300),
 	CONSTRAINT comments_status_valid CHECK (status IN ('pending', 'approved', 'rejected', 'spam')),
 	FOREIGN KEY(article_id) REFERENCES articles (id) ON DELETE CASCADE,
 	FOREIGN KEY(parent_id) REFERENCES comments (id) ON DELETE SET NULL
@@ -194,6 +202,8 @@ CREATE INDEX comments_public ON comments (article_id, status, id);
 CREATE INDEX comments_queue ON comments (status, id);
 
 CREATE INDEX comments_same_body ON comments (article_id, body_digest);
+
+CREATE UNIQUE INDEX comments_source ON comments (source);
 
 CREATE TABLE deliveries (
 	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
@@ -336,6 +346,13 @@ CREATE TABLE scheduled_jobs (
 	PRIMARY KEY (name)
 );
 
+CREATE TABLE site_identity (
+	id SERIAL NOT NULL,
+	key VARCHAR(64) NOT NULL,
+	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	PRIMARY KEY (id)
+);
+
 CREATE TABLE webhooks (
 	id SERIAL NOT NULL,
 	url VARCHAR(2000) NOT NULL,
@@ -420,6 +437,7 @@ CREATE TABLE comments (
 	commenter_key_hash VARCHAR(64),
 	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
 	updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	source VARCHAR(300),
 	PRIMARY KEY (id),
 	CONSTRAINT comments_status_valid CHECK (status IN ('pending', 'approved', 'rejected', 'spam')),
 	FOREIGN KEY(article_id) REFERENCES articles (id) ON DELETE CASCADE,
@@ -435,6 +453,8 @@ CREATE INDEX comments_public ON comments (article_id, status, id);
 CREATE INDEX comments_queue ON comments (status, id);
 
 CREATE INDEX comments_same_body ON comments (article_id, body_digest);
+
+CREATE UNIQUE INDEX comments_source ON comments (source);
 
 CREATE TABLE deliveries (
 	id SERIAL NOT NULL,

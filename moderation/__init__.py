@@ -18,7 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from moderation import cli, settings
     from moderation.shared import KEY
     from moderation.store import database
-    from moderation.web import api, cors, fastpath, moderate, pages, readers, responses
+    from moderation.web import api, cors, fastpath, feeds, moderate, pages, readers, responses
 
     app = Flask(__name__, instance_relative_config=True)
     settings.load_settings(app, test_config)
@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cors.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(readers.bp)
+    app.register_blueprint(feeds.bp)  # after api.init_app: its article id converter
     # Every POST needs its token but the token API's (no cookies), the public form's, and the
     # readers' links' (the signed link is the credential; a one-click unsubscribe has no cookie).
     csrf = CSRFProtect(app)

@@ -35,6 +35,7 @@ from helpers import (
     free_port,
     log_in,
     make_app,
+    sample_writers,
     setting_variables,
 )
 
@@ -265,3 +266,10 @@ def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
     controller.start()
     yield handler, port
     controller.stop()
+
+
+@pytest.fixture(scope="session")
+def import_samples(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The import samples, written once a run: a WordPress export, a Disqus export (and gzipped), an Isso
+    database and hostile files (tests/data/make_import_samples.py says what each holds)."""
+    return sample_writers().write_samples(tmp_path_factory.mktemp("import-samples"))

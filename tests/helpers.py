@@ -10,6 +10,7 @@ import email
 import email.policy
 import http.client
 import http.server
+import importlib.util
 import json
 import os
 import re
@@ -23,6 +24,7 @@ import urllib.parse
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import html5lib
@@ -524,3 +526,30 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     plain, html = message.get_body(("plain",)), message.get_body(("html",))
     assert plain is not None and html is not None
     return plain.get_content(), html.get_content()
+
+
+# --- Import samples: the writers in tests/data/make_import_samples.py -----------------------------
+
+def sample_writers() -> ModuleType:
+    """tests/data/make_import_samples.py (a script of its own, so loaded by its path), loaded once."""
+    name = "make_import_samples"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, DATA / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # before it runs: its dataclasses look their module up
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def wipe_database(url: str) -> None:
+    """Empty every table of the PostgreSQL database at url, its id sequences reset (as a fresh one)."""
+    from sqlalchemy import create_engine, text
+
+    from moderation.store.models import Base
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()

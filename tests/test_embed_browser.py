@@ -478,6 +478,8 @@ def test_the_demo_article_shows_comments_and_the_form_under_its_strict_policy(li
     page.wait_for_selector(f"#comments #comment-{first} > ol.children > li.comment")
     page.wait_for_function(AVATARS_LOADED)
     assert page.is_visible(f"{EMBED} #comment") and page.is_visible(f"{EMBED} .submit")
+    feed = f"{live_server.url}/feeds/articles/demo-paper-maps.atom"  # the reader's way to the article's feed
+    assert page.get_attribute(f"{EMBED} a[rel=alternate][type='application/atom+xml']", "href") == feed
     assert page.text_content("article .meta a") == "2 Comments"  # the counts call (connect-src)
     # The embed's styles (a constructed sheet) and the page's (a file) both apply without 'unsafe-inline'.
     assert page.eval_on_selector(f"{EMBED} .submit", "b => getComputedStyle(b).backgroundColor") == "rgb(11, 87, 208)"

@@ -275,6 +275,14 @@ def test_embed_js_inserts_only_the_sanitized_comment_html_as_html():
         assert sink not in source, sink
 
 
+def test_embed_js_links_the_article_s_feed_near_its_heading():
+    source = EMBED_JS.read_text(encoding="utf-8")
+    assert re.search(r'h\("a", \{ rel: "alternate", type: "application/atom\+xml",\s+'
+                     r'href: BASE \+ "/feeds/articles/" \+ encodeURIComponent\(ARTICLE\) \+ "\.atom" \}, '
+                     r'\["Comments feed"\]\)', source)
+    assert "[heading, feed, status," in source
+
+
 def test_the_demo_listing_has_count_links_and_the_embed(client):
     response = client.get("/demo/")
     assert response.status_code == 200

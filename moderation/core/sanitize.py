@@ -96,6 +96,11 @@ def paragraphs(text: str) -> str:
     return "\n".join(html)
 
 
+def clean(html_text: str) -> str:
+    """HTML made elsewhere (an imported comment's Markdown, rendered) through the same allow-list."""
+    return _CLEANER.clean(html_text)
+
+
 def render(text: str) -> str:
     """The stored HTML of a comment body: paragraphs first, the sanitizer last."""
     rendered = _CLEANER.clean(paragraphs(text))

@@ -159,6 +159,14 @@ def _optional_url(value: object, maximum: int, add_scheme: bool) -> str | None:
     return _check_length(url, maximum)
 
 
+def check_website(value: str) -> str | None:
+    """A website as a submission's rules would keep it; None when they would refuse it (or it is empty)."""
+    try:
+        return _optional_url(value, WEBSITE_MAX, True)
+    except ValueError:
+        return None
+
+
 def _parent_id(value: object) -> int | None:
     if value is None:
         return None

@@ -147,7 +147,9 @@
         ["Save my name, email, and website in this browser for the next time I comment."])]),
       notices, alert, h("p", {}, [submit])]);
     var respond = h("div", { id: "respond" }, [h("h3", { id: "reply-title" }, [title, " ", cancel]), form]);
-    var section = h("section", { class: "c", "aria-label": "Comments" }, [heading, status, list, more, respond]);
+    var feed = h("p", { class: "notes" }, [h("a", { rel: "alternate", type: "application/atom+xml",
+      href: BASE + "/feeds/articles/" + encodeURIComponent(ARTICLE) + ".atom" }, ["Comments feed"])]);
+    var section = h("section", { class: "c", "aria-label": "Comments" }, [heading, feed, status, list, more, respond]);
     var css = CSS.replace(/DARK/g, DARK), sheet;
     // Not an inline <style>, so a host page's strict style-src CSP needs no 'unsafe-inline'.
     try { (sheet = new CSSStyleSheet()).replaceSync(css); root.adoptedStyleSheets = [sheet]; } catch (e) { root.append(h("style", {}, [css])); }

@@ -90,6 +90,7 @@ class Comment(Base):
         Index("comments_queue", "status", "id"),
         Index("comments_author", "email_digest", "status", "commenter_key_hash"),
         Index("comments_by_time", "status", "created_at"),
+        Index("comments_source", "source", unique=True),
         # Ids are never reused after a delete: cursors and the audit log refer to them.
         {"sqlite_autoincrement": True},
     )
@@ -113,6 +114,9 @@ class Comment(Base):
     commenter_key_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Columns added by a migration come last, where ALTER TABLE puts them.
+    # Where an imported comment came from ("wxr:<site>#<id>", "disqus:<id>"…): importing again adds nothing.
+    source: Mapped[str | None] = mapped_column(String(300))
 
 
 class Moderator(Base):
@@ -253,6 +257,18 @@ class ScheduledJob(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     next_run_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SiteIdentity(Base):
+    """One row: this database's own random key, which its JSON export carries, so that restoring
+    the export into the same database (or into an empty one, which takes the key) finds what is
+    already there by id."""
+
+    __tablename__ = "site_identity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class RulesVersion(Base):

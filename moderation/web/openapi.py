@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 description of the JSON API, served at /api/v1/openapi.json.
+"""The OpenAPI 3.1 description of the JSON API and the Atom feeds, served at /api/v1/openapi.json.
 
 Written as data next to the code it describes. Every rule the service enforces is stated as
 tightly as JSON Schema can say it (the patterns are in `openapi_patterns`), every answer with
@@ -188,8 +188,19 @@ def _link(operation: str, **parameters: str) -> dict[str, Any]:
     return {"operationId": operation, "parameters": parameters}
 
 
+def _feed(operation: str, summary: str, *parameters: dict[str, Any]) -> dict[str, Any]:
+    """An Atom feed's GET: the feed or 304; errors outside /api/ come as the request asks, JSON or HTML."""
+    codes = (200, 304, 400, 503) if parameters[0] is ARTICLE else (200, 304, 503)
+    responses = _responses(*codes, headers=("ETag", "Cache-Control"), invalid="invalid_article_id")
+    responses["200"]["content"] = {"application/atom+xml": {"schema": {"type": "string"}}}
+    for code in (code for code in responses if int(code) >= 400):
+        responses[code]["content"]["text/html"] = {"schema": {"type": "string"}}
+    return {"get": {"operationId": operation, "summary": summary, "parameters": list(parameters),
+                    "responses": responses}}
+
+
 def paths() -> dict[str, Any]:
-    """Every route of /api/v1, with its parameters and every answer it can give."""
+    """Every route of /api/v1 and the feeds, with its parameters and every answer it can give."""
     comments = "/api/v1/articles/{article_id}/comments"
     submitted = {"ModerateIt": _link("moderateComment", comment_id="$response.body#/id")}
     page = _responses(200, 304, 400, 422, 503, ok=_ref("Page"), headers=("ETag", "Cache-Control"),
@@ -234,6 +245,10 @@ def paths() -> dict[str, Any]:
                                     invalid="invalid_article_id")}},
         "/api/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This document",
                                          "responses": _responses(200, ok={"type": "object"})}},
+        "/feeds/articles/{article_id}.atom": _feed(
+            "articleFeed", "Atom 1.0: the article's latest 50 approved comments, newest first", ARTICLE, IF_NONE_MATCH),
+        "/feeds/comments.atom": _feed(
+            "siteFeed", "Atom 1.0: the latest 50 approved comments on every article, newest first", IF_NONE_MATCH),
     }
 
 
