@@ -155,3 +155,22 @@ def test_an_admin_downloads_the_export_from_the_moderators_pages(app: Flask, tmp
     assert admin.post("/moderate/export").status_code == 400  # no CSRF token: refused
     add_moderator(app, "helper", role="moderator")
     assert logged_in(app, "helper").get("/moderate/export").status_code == 403
+
+
+def test_an_edited_export_cannot_plant_script_or_links_on_the_site(app: Flask, tmp_path: Path) -> None:
+    source = make_app(f"sqlite:///{tmp_path}/a.sqlite3")
+    approved(source.test_client(), add_moderator(source), body="Harmless.")
+    document = exported(source, tmp_path / "a.json")
+    document["exported_at"] = "2026-12-04T00:00:00Z"
+    row = document["comments"][0]
+    row.update(html='<p onclick="x()">Hi</p><script>alert(1)</script>', website="javascript:alert(1)",
+               name="Eve\u202egnp.exe", ip="not an address")
+    document["articles"][0]["url"] = "javascript:alert(2)"
+    (tmp_path / "edited.json").write_text(json.dumps(document))
+    restored(app, tmp_path / "edited.json")
+    with app.app_context():
+        comment = session().scalars(select(Comment)).one()
+        assert "<script" not in comment.body_html and "onclick" not in comment.body_html
+        assert comment.author_website is None and comment.ip is None and "\u202e" not in comment.author_name
+    listed = app.test_client().get(f"/api/v1/articles/{row['article_id']}/comments").json
+    assert "javascript:" not in json.dumps(listed)

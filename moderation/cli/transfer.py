@@ -21,7 +21,8 @@ from flask.cli import AppGroup, with_appcontext
 
 from moderation.shared import now, shared
 from moderation.store.dump import PARTS, write
-from moderation.store.imports import Importer, Report
+from moderation.store.imports import Importer
+from moderation.transfer.report import Report
 from moderation.transfer import records
 from moderation.transfer.records import SourceError
 
@@ -34,6 +35,10 @@ class Refused(click.ClickException):
 
 
 DRY_RUN = click.option("--dry-run", is_flag=True, help="Read and check everything, report, and change nothing.")
+JOBS = click.option("--jobs", type=click.IntRange(1, 64), default=None,
+                    help="Processes that render the comments' text beside the import (default: one per core "
+                         "for a file over 2 MB, else none).")
+POOL_FROM_BYTES = 2_000_000
 SHOWN_PROBLEMS = 20
 
 
@@ -61,10 +66,12 @@ def _opened(path: str) -> Iterator[IO[bytes]]:
             yield Progress(raw, bar)  # type: ignore[misc]  # a file as far as the parsers read it
 
 
-def _run(label: str, parse: Callable[[Any], Iterator[records.Record]], path: str, dry_run: bool,
+def _run(label: str, parse: Callable[[Any], Iterator[records.Record]], path: str, dry_run: bool, jobs: int | None,
          from_file: bool = True) -> None:
     """Import path with parse; print the summary; exit 2 for a file that cannot be imported."""
-    importer = Importer(shared().vault, now(), dry_run=dry_run, label=label)
+    if jobs is None:  # a small file is done before a pool of processes would have started
+        jobs = (os.cpu_count() or 1) if os.path.getsize(path) > POOL_FROM_BYTES else 1
+    importer = Importer(shared().vault, now(), dry_run=dry_run, label=label, workers=jobs)
     try:
         if from_file:
             with _opened(path) as source:
@@ -108,31 +115,34 @@ def _summary(report: Report, dry_run: bool) -> None:
 @click.option("--article-id", "key", type=click.Choice(["post_id", "slug"]), default="post_id", show_default=True,
               help="Which of a post's fields becomes the article id (what the embed's data-article holds).")
 @click.option("--include-pings", is_flag=True, help="Import pingbacks and trackbacks too.")
-def import_wxr(path: str, dry_run: bool, key: str, include_pings: bool) -> None:
+@JOBS
+def import_wxr(path: str, dry_run: bool, key: str, include_pings: bool, jobs: int | None) -> None:
     """Import the comments of a WordPress export (Tools → Export → All content, a WXR file)."""
     from moderation.transfer import wxr
 
-    _run("WordPress", lambda source: wxr.parse(source, key, include_pings), path, dry_run)
+    _run("WordPress", lambda source: wxr.parse(source, key, include_pings), path, dry_run, jobs)
 
 
 @import_cli.command("disqus")
 @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
 @DRY_RUN
-def import_disqus(path: str, dry_run: bool) -> None:
-    """Import the comments of a Disqus export (its XML file)."""
+@JOBS
+def import_disqus(path: str, dry_run: bool, jobs: int | None) -> None:
+    """Import the comments of a Disqus export (its XML file, or the .xml.gz Disqus mails)."""
     from moderation.transfer import disqus
 
-    _run("Disqus", disqus.parse, path, dry_run)
+    _run("Disqus", disqus.parse, path, dry_run, jobs)
 
 
 @import_cli.command("isso")
 @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
 @DRY_RUN
-def import_isso(path: str, dry_run: bool) -> None:
+@JOBS
+def import_isso(path: str, dry_run: bool, jobs: int | None) -> None:
     """Import the comments of an Isso database (its SQLite file, read only)."""
     from moderation.transfer import isso
 
-    _run("Isso", isso.parse, path, dry_run, from_file=False)
+    _run("Isso", isso.parse, path, dry_run, jobs, from_file=False)
 
 
 @import_cli.command("json")

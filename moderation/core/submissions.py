@@ -159,10 +159,11 @@ def _optional_url(value: object, maximum: int, add_scheme: bool) -> str | None:
     return _check_length(url, maximum)
 
 
-def check_website(value: str) -> str | None:
-    """A website as a submission's rules would keep it; None when they would refuse it (or it is empty)."""
+def check_website(value: str, maximum: int = WEBSITE_MAX, add_scheme: bool = True) -> str | None:
+    """A website (or, with ARTICLE_URL_MAX and no scheme added, an article's address) as a submission's
+    rules would keep it; None when they would refuse it (or it is empty)."""
     try:
-        return _optional_url(value, WEBSITE_MAX, True)
+        return _optional_url(value, maximum, add_scheme) if isinstance(value, str) else None
     except ValueError:
         return None
 

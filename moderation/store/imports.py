@@ -17,14 +17,12 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import multiprocessing
-from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import Table, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from moderation.core.privacy import EmailVault
@@ -32,40 +30,14 @@ from moderation.core.submissions import NAME_MAX, check_website, normalize_email
 from moderation.store.audit import audit_entry
 from moderation.store.database import dialect_insert, session, writing
 from moderation.store.models import Article, Comment
-from moderation.transfer.records import APPROVED, Item, Problem, Record, Skipped
+from moderation.transfer.records import APPROVED, Item, Record, Skipped
+from moderation.transfer.report import Report
 from moderation.transfer.text import plain_name, render_body
 
 BATCH = 500
-KEPT_PROBLEMS = 200  # problems reported one by one; beyond, only counted
 BODY_LIMIT = 100_000  # characters: longer is refused (a new comment may have 5,000)
+COMMENTS = cast(Table, Comment.__table__)  # the table itself: Core's insert, none of the ORM's bookkeeping
 EMAILS_KEPT = 10_000  # addresses checked once each, then looked up
-
-
-@dataclass
-class Report:
-    """What an import did (or, dry, would do)."""
-
-    articles: set[str] = field(default_factory=set)
-    new_articles: int = 0
-    states: Counter[str] = field(default_factory=Counter)  # imported comments by state
-    skipped: Counter[str] = field(default_factory=Counter)  # left out, by reason
-    already: int = 0  # imported by an earlier run
-    top_level: int = 0  # replies kept at the top level: their parent was skipped or never came
-    without_email: int = 0  # imported without an address (none, or not a valid one)
-    problems: list[Problem] = field(default_factory=list)
-    problem_count: int = 0
-
-    def problem(self, position: str, reason: str) -> None:
-        """Note an item that could not be imported."""
-        self.problem_count += 1
-        if len(self.problems) < KEPT_PROBLEMS:
-            self.problems.append(Problem(position, reason))
-
-    def summary(self) -> str:
-        """One line for the audit log."""
-        states = ", ".join(f"{count} {state}" for state, count in sorted(self.states.items())) or "no comments"
-        return (f"{states}; {len(self.articles)} articles ({self.new_articles} new); {self.already} already there; "
-                f"{sum(self.skipped.values())} skipped; {self.problem_count} not readable")
 
 
 class Importer:
@@ -88,21 +60,23 @@ class Importer:
 
     def feed(self, records: Iterable[Record]) -> Report:
         """Import every record, then link the replies still waiting; the report."""
-        for record in records:
-            if isinstance(record, Item):
-                self._batch.append(record)
-                if len(self._batch) >= BATCH:
-                    self._flush()
-            elif isinstance(record, Skipped):
-                self.report.skipped[record.reason] += 1
-                if record.source_id:
-                    self._skipped_sources.add(record.source_id)
-            else:
-                self.report.problem(record.position, record.reason)
-        self._flush()
-        self._flush()  # the last batch, whose rendering the one before started
-        if self._pool:
-            self._pool.shutdown()
+        try:
+            for record in records:
+                if isinstance(record, Item):
+                    self._batch.append(record)
+                    if len(self._batch) >= BATCH:
+                        self._flush()
+                elif isinstance(record, Skipped):
+                    self.report.skipped[record.reason] += 1
+                    if record.source_id:
+                        self._skipped_sources.add(record.source_id)
+                else:
+                    self.report.problem(record.position, record.reason)
+            self._flush()
+            self._flush()  # the last batch, whose rendering the one before started
+        finally:  # interrupted or not, the pool's processes go
+            if self._pool:
+                self._pool.shutdown(cancel_futures=True)
         self._link_waiting()
         return self.report
 
@@ -129,10 +103,21 @@ class Importer:
         with writing() as db:
             self._articles(db, fresh)
             parents = self._parent_ids(db, fresh)
-            rows = [row for row in (self._row(item, html, parents) for item, html in zip(fresh, rendered))
+            here = {item.source_id: item.thread.article_id for item in fresh}  # parents in this very batch
+            rows = [row for row in (self._row(item, html, parents, here) for item, html in zip(fresh, rendered))
                     if row is not None]
-            if rows:
-                db.execute(insert(Comment), rows)
+            later = {row["source"]: row.pop("parent_source") for row in rows if "parent_source" in row}
+            if rows:  # Core's executemany, no RETURNING: on PostgreSQL that was 0.6 of the speed
+                db.execute(insert(COMMENTS), rows)
+            if later:
+                wanted = set(later) | set(later.values())
+                ids = {source: comment_id for source, comment_id in db.execute(
+                    select(Comment.source, Comment.id).where(Comment.source.in_(wanted)))}
+                links = [{"id": ids[child], "parent_id": ids[parent]} for child, parent in later.items()
+                         if parent in ids]
+                self.report.top_level += len(later) - len(links)  # the parent could not be stored
+                if links:
+                    db.execute(update(Comment), links)  # by primary key, in one executemany
             _published(db, rows)
         for item in batch:  # a reply stored top-level by a run that died before linking it
             if item.source_id in stored and item.parent_source_id:
@@ -186,18 +171,21 @@ class Importer:
         return {source: (comment_id, article_id) for comment_id, article_id, source in db.execute(
             select(Comment.id, Comment.article_id, Comment.source).where(Comment.source.in_(wanted))) if source}
 
-    def _row(self, item: Item, html: str, parents: dict[str, tuple[int, str]]) -> dict[str, Any] | None:
-        """The comment row to insert for an item (html: its body rendered); None (with a problem noted)
-        when it cannot be."""
+    def _row(self, item: Item, html: str, parents: dict[str, tuple[int, str]],
+             here: dict[str, str]) -> dict[str, Any] | None:
+        """The comment row to insert for an item (html: its body rendered; parents: those stored already,
+        here: the batch's, by source → article); None (with a problem noted) when it cannot be."""
         checked = self._checked(item)
         if checked is None:
             return None
         name, email, website, ip = checked
-        parent_id = None
+        parent_id, later = None, {}
         if item.parent_source_id:
             found = parents.get(item.parent_source_id)
             if found is not None and found[1] == item.thread.article_id:
                 parent_id = found[0]
+            elif found is None and here.get(item.parent_source_id) == item.thread.article_id:
+                later = {"parent_source": item.parent_source_id}  # linked once the batch has its ids
             elif found is None and item.parent_source_id not in self._skipped_sources:
                 self._waiting.append((item.source_id, item.parent_source_id))  # it may come later in the file
             else:
@@ -212,6 +200,7 @@ class Importer:
             "avatar": self.vault.avatar(email, ""), "body_text": item.body, "body_html": html,
             "body_digest": hashlib.sha256(item.body.encode()).hexdigest(), "ip": ip,
             "commenter_key_hash": None, "created_at": created, "updated_at": created, "source": item.source_id,
+            **later,
         }
 
     def _checked(self, item: Item) -> tuple[str, str, str | None, str | None] | None:
@@ -257,6 +246,7 @@ class Importer:
                 found = {source: (comment_id, article_id, parent_id) for comment_id, article_id, parent_id, source
                          in db.execute(select(Comment.id, Comment.article_id, Comment.parent_id, Comment.source)
                                        .where(Comment.source.in_(sources)))}
+                links = []
                 for reply, parent in chunk:
                     child, mother = found.get(reply), found.get(parent)
                     if child is None or child[2] is not None:
@@ -264,7 +254,9 @@ class Importer:
                     if mother is None or mother[1] != child[1]:
                         self.report.top_level += 1
                         continue
-                    db.execute(update(Comment).where(Comment.id == child[0]).values(parent_id=mother[0]))
+                    links.append({"id": child[0], "parent_id": mother[0]})
+                if links:
+                    db.execute(update(Comment), links)  # by primary key, in one executemany
 
     def audit(self) -> None:
         """Record the import in the audit log (as the command line's), with its counts."""

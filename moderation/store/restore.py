@@ -8,6 +8,7 @@ order (a reply's parent always comes first) in batches of one transaction each.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from moderation.core.privacy import EmailVault
+from moderation.core.sanitize import clean
+from moderation.core.submissions import ARTICLE_URL_MAX, NAME_MAX, check_website, is_article_id
 from moderation.core.status import Status
 from moderation.core.times import timestamp
 from moderation.store.audit import audit_entry
@@ -27,6 +30,7 @@ from moderation.store.models import Article, AuditEntry, Block, Comment, WordEnt
 from moderation.store.rules import bump_rules
 from moderation.store.versions import bump_version
 from moderation.transfer.records import SourceError
+from moderation.transfer.text import plain_name
 
 STATES = {str(status) for status in Status if status is not Status.DELETED}
 
@@ -77,7 +81,10 @@ def _articles(rows: Sequence[Any], done: Restored, now: datetime) -> None:
                 if row["id"] in known:
                     done.already["articles"] += 1
                     continue
-                db.add(Article(id=row["id"], title=row.get("title"), url=row.get("url"), closed=bool(row.get("closed")),
+                if not is_article_id(row["id"]):
+                    raise ValueError(f"{row['id']!r} is not an article id")
+                db.add(Article(id=row["id"], title=row.get("title"), closed=bool(row.get("closed")),
+                               url=check_website(row.get("url") or "", ARTICLE_URL_MAX, add_scheme=False),
                                premoderation=row.get("premoderation"), version=0,
                                created_at=_date(row.get("created_at") or now.isoformat()),
                                opened_at=_date(row["opened_at"]) if row.get("opened_at") else None))
@@ -152,11 +159,13 @@ def _comment_values(row: Mapping[str, Any], vault: EmailVault, ids: Mapping[int,
     parent = row.get("parent_id")
     return {
         "article_id": str(row["article_id"]), "parent_id": ids.get(parent) if isinstance(parent, int) else None,
-        "status": row["status"], "reason": row.get("reason"), "author_name": str(row["name"])[:100],
-        "author_website": row.get("website"), "email_sealed": sealed, "email_key_id": key_id,
+        "status": row["status"], "reason": row.get("reason"), "author_name": plain_name(str(row["name"]), NAME_MAX),
+        "author_website": check_website(row.get("website") or ""), "email_sealed": sealed, "email_key_id": key_id,
         "email_digest": vault.digest(email), "avatar": vault.avatar(email, key_hash or ""),
-        "body_text": row["text"], "body_html": row["html"], "body_digest": hashlib.sha256(row["text"].encode()).hexdigest(),
-        "ip": row.get("ip"), "commenter_key_hash": key_hash, "created_at": _date(row["created_at"]),
+        # The file may have been edited: its HTML goes through the allow-list again (a no-op on our own).
+        "body_text": row["text"], "body_html": clean(row["html"]),
+        "body_digest": hashlib.sha256(row["text"].encode()).hexdigest(), "ip": _network(row.get("ip")),
+        "commenter_key_hash": key_hash, "created_at": _date(row["created_at"]),
         "updated_at": _date(row.get("updated_at") or row["created_at"]),
     }
 
@@ -205,6 +214,14 @@ def _audit(rows: Sequence[Any], ids: Mapping[int, int], done: Restored) -> None:
                 continue
             db.add(entry)
             done.counts["audit"] += 1
+
+
+def _network(value: object) -> str | None:
+    """An IP address, or the network a retention purge cut it to; None for anything else."""
+    try:
+        return str(value) if isinstance(value, str) and ipaddress.ip_network(value, strict=False) else None
+    except ValueError:
+        return None
 
 
 def _why(error: Exception) -> str:

@@ -1,8 +1,8 @@
 """PURE: WordPress's export (WXR 1.0–1.2, as Tools → Export writes it), read as a stream.
 
-The file is untrusted: it is parsed with defusedxml, which refuses a DTD, entities and
-anything external, and read with iterparse, each comment and each post cleared once read, so
-memory stays flat however large the export. What maps to what:
+The file is untrusted: `xmlsource` reads it with defusedxml, which refuses a DTD, entities
+and anything external, and hands over one post (`item`) at a time, dropped once read, so
+memory stays flat however large the export (a gzipped export is read through). What maps to what:
 
 | WXR | here |
 |---|---|
@@ -24,11 +24,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import IO
-from xml.etree.ElementTree import Element, ParseError
-
-import defusedxml
-import defusedxml.ElementTree as SafeTree
+from xml.etree.ElementTree import Element
 
 from moderation.transfer.records import (
     APPROVED,
@@ -38,10 +34,10 @@ from moderation.transfer.records import (
     Problem,
     Record,
     Skipped,
-    SourceError,
     Thread,
     article_id_from,
 )
+from moderation.transfer.xmlsource import CutShort, Source, elements
 
 WP = "http://wordpress.org/export/"  # …1.0/, 1.1/ or 1.2/
 STATES = {"1": APPROVED, "approve": APPROVED, "0": PENDING, "hold": PENDING, "spam": SPAM}
@@ -59,54 +55,34 @@ def local(tag: str) -> tuple[str, str]:
     return "", tag
 
 
-def parse(source: str | IO[bytes], key: str = "post_id", include_pings: bool = False) -> Iterator[Record]:
+def parse(source: Source, key: str = "post_id", include_pings: bool = False) -> Iterator[Record]:
     """The comments of a WordPress export, in file order (key: "post_id" or "slug" for the article id)."""
-    events = SafeTree.iterparse(source, events=("start", "end"), forbid_dtd=True)
-    site, items, started = "", 0, False
-    post: dict[str, str] = {}
-    channel: Element | None = None
+    site, items = "", 0
     try:
-        for event, element in events:
+        for element, line in elements(source, "rss", depth=2, what="WordPress export"):
             namespace, name = local(element.tag)
-            if event == "start":
-                if not started:
-                    started = True
-                    if name != "rss":
-                        raise SourceError(f"This is not a WordPress export: its root element is <{name}>, not <rss>.")
-                elif name == "channel":
-                    channel = element
-                elif name == "item":
-                    items += 1
-                    post = {}
-                continue
-            if namespace == "wp" and name == "comment":
-                yield _comment(element, post, site, items, key, include_pings)
-                element.clear()
-            elif name == "item":
-                if channel is not None and element in list(channel):
-                    channel.remove(element)  # read: nothing of it is kept
-                element.clear()
-            elif namespace == "wp" and name == "base_site_url" and not items:
+            if namespace == "wp" and name == "base_site_url":
                 site = (element.text or "").strip()
-            elif items and (namespace == "wp" and name in ("post_id", "post_name")
-                            or not namespace and name in ("title", "link")):
-                post.setdefault(name, (element.text or "").strip())
-    except (defusedxml.DTDForbidden, defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden) as error:
-        raise SourceError(f"Refused: the file declares a DTD or entities ({type(error).__name__}); a WordPress "
-                          "export has none, and they can be used to attack the server.") from None
-    except ParseError as error:
-        line, column = error.position
-        if not started:
-            raise SourceError(f"This is not XML (line {line}, column {column}): {error}") from None
-        yield Problem(f"line {line}, column {column}", f"the file is not well-formed XML from here on: {error}")
+            elif not namespace and name == "item":
+                items += 1
+                post: dict[str, str] = {}
+                for child in element:
+                    child_namespace, child_name = local(child.tag)
+                    if child_namespace == "wp" and child_name == "comment":
+                        yield _comment(child, post, site, f"item {items} (line {line}", key, include_pings)
+                    elif (child_namespace == "wp" and child_name in ("post_id", "post_name")
+                          or not child_namespace and child_name in ("title", "link")):
+                        post.setdefault(child_name, (child.text or "").strip())
+    except CutShort as error:
+        yield Problem(error.position, error.reason)
 
 
-def _comment(element: Element, post: dict[str, str], site: str, item: int, key: str,
+def _comment(element: Element, post: dict[str, str], site: str, item: str, key: str,
              include_pings: bool) -> Record:
-    """One wp:comment as a record."""
+    """One wp:comment as a record (item: where its post starts, for reports)."""
     fields = {local(child.tag)[1]: (child.text or "") for child in element if local(child.tag)[0] == "wp"}
     comment_id = fields.get("comment_id", "").strip()
-    position = f"item {item} (post {post.get('post_id') or '?'}), comment {comment_id or '?'}"
+    position = f"{item}, post {post.get('post_id') or '?'}), comment {comment_id or '?'}"
     source_id = f"wxr:{site}#{comment_id}" if comment_id else None
     kind = fields.get("comment_type", "").strip()
     state = fields.get("comment_approved", "").strip()
@@ -140,9 +116,10 @@ def _date(text: str) -> datetime | None:
     if not text or text == NO_DATE:
         return None
     try:
-        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+        moment = datetime.fromisoformat(text)  # "2024-01-31 18:02:11" (strptime took four times as long)
     except ValueError:
         return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def _http(url: str) -> str | None:
