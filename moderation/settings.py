@@ -193,7 +193,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_FROM", "", "The From address of the service's mail, like `Comments <comments@news.example>`; "
             "required with MODERATION_SMTP_URL."),
     Setting("PUBLIC_URL", "", "The service's public address (`https://comments.news.example`), for the links "
-            "in its mail; required with MODERATION_SMTP_URL.", _http_url),
+            "in its mail and the feeds' ids and links; required with MODERATION_SMTP_URL.", _http_url),
     Setting("LINK_DAYS", 7, "Days a one-click moderation link in a moderator's email keeps working (once).",
             _positive_int),
     Setting("DIGEST_MINUTES", 60, "How often a moderator who chose a digest gets one (when comments wait).",
