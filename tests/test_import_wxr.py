@@ -192,3 +192,40 @@ def test_rendering_in_a_pool_of_processes_stores_the_same(tmp_path: Path, import
         assert run(app, str(import_samples.wxr), "--jobs", jobs).exit_code == 0
         stores.append({n: (c.body_html, c.parent_id, c.status) for n, c in stored(app).items()})
     assert stores[0] == stores[1] and len(stores[0]) == 13
+
+
+class Trickle:
+    """A binary file that hands out at most `size` bytes a read: every chunk boundary gets tried."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self.data, self.size = data, size
+
+    def read(self, wanted: int = -1) -> bytes:
+        """The next few bytes."""
+        piece, self.data = self.data[:self.size], self.data[self.size:]
+        return piece
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 8, 13, 64, 100_000])
+def test_bare_ampersands_are_escaped_outside_cdata_only_wherever_the_chunks_break(size: int) -> None:
+    from moderation.transfer.ampersands import BareAmpersands
+
+    raw = (b'<u>https://x.example/?a=1&b=2&amp;c=&#38;&#x26;d</u><t><![CDATA[Tom & Jerry &amp; co]]></t>'
+           b"<v>&lt;&</v><![CDATA[&]]><w>caf\xc3\xa9 & more</w>") * 3
+    expected = (b'<u>https://x.example/?a=1&amp;b=2&amp;c=&#38;&#x26;d</u><t><![CDATA[Tom & Jerry &amp; co]]></t>'
+                b"<v>&lt;&amp;</v><![CDATA[&]]><w>caf\xc3\xa9 &amp; more</w>") * 3
+    reader = BareAmpersands(Trickle(raw, size))
+    out = b"".join(iter(lambda: reader.read(size), b""))
+    assert out == expected and reader.repaired == 9
+
+
+def test_an_author_url_with_a_bare_ampersand_does_not_stop_the_import(app: Flask, import_samples: Any,
+                                                                     tmp_path: Path) -> None:
+    text = import_samples.wxr.read_text(encoding="utf-8")
+    broken = tmp_path / "ampersand.xml"
+    # WordPress writes comment_author_url without CDATA or escaping: this is what its export looks like.
+    broken.write_text(text.replace("https://alice.example.net", "https://alice.example.net/?a=1&b=2", 1),
+                      encoding="utf-8")
+    result = run(app, str(broken))
+    assert result.exit_code == 0 and "Comments imported: 10 approved, 2 pending, 1 spam." in result.output
+    assert stored(app)[1].author_website == "https://alice.example.net/?a=1&b=2"

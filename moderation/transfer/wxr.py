@@ -2,7 +2,8 @@
 
 The file is untrusted: `xmlsource` reads it with defusedxml, which refuses a DTD, entities
 and anything external, and hands over one post (`item`) at a time, dropped once read, so
-memory stays flat however large the export (a gzipped export is read through). What maps to what:
+memory stays flat however large the export (a gzipped export is read through). The bare "&"
+WordPress leaves in author URLs is escaped on the way (`ampersands`). What maps to what:
 
 | WXR | here |
 |---|---|
@@ -37,6 +38,7 @@ from moderation.transfer.records import (
     Thread,
     article_id_from,
 )
+from moderation.transfer.ampersands import BareAmpersands
 from moderation.transfer.xmlsource import CutShort, Source, elements
 
 WP = "http://wordpress.org/export/"  # …1.0/, 1.1/ or 1.2/
@@ -59,7 +61,7 @@ def parse(source: Source, key: str = "post_id", include_pings: bool = False) -> 
     """The comments of a WordPress export, in file order (key: "post_id" or "slug" for the article id)."""
     site, items = "", 0
     try:
-        for element, line in elements(source, "rss", depth=2, what="WordPress export"):
+        for element, line in elements(source, "rss", depth=2, what="WordPress export", repair=BareAmpersands):
             namespace, name = local(element.tag)
             if namespace == "wp" and name == "base_site_url":
                 site = (element.text or "").strip()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gzip
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
@@ -100,10 +100,12 @@ def _shown(tag: str) -> str:
     return f'<{name} xmlns="{namespace}">' if namespace else f"<{name}>"
 
 
-def elements(source: Source, root: str, depth: int = 1, what: str = "export") -> Iterator[tuple[Element, int]]:
+def elements(source: Source, root: str, depth: int = 1, what: str = "export",
+             repair: Callable[[Any], Any] | None = None) -> Iterator[tuple[Element, int]]:
     """Each element `depth` levels below the root, once complete, with the line it starts on.
 
-    The root must be `root` (a namespaced tag); `what` names the format in messages. Raises
+    The root must be `root` (a namespaced tag); `what` names the format in messages; `repair`
+    wraps the (decompressed) stream before parsing (WordPress's bare ampersands). Raises
     SourceError for a file that cannot be read, is empty, is not XML, is hostile or has another root.
     """
     with ExitStack() as stack:
@@ -118,7 +120,7 @@ def elements(source: Source, root: str, depth: int = 1, what: str = "export") ->
         rest: Any = _Rest(head, file)
         if head == GZIP_MAGIC:
             rest = stack.enter_context(gzip.GzipFile(fileobj=rest, mode="rb"))
-        yield from _walk(rest, root, depth, what)
+        yield from _walk(repair(rest) if repair else rest, root, depth, what)
 
 
 def _walk(file: Any, root: str, depth: int, what: str) -> Iterator[tuple[Element, int]]:
