@@ -43,7 +43,10 @@ ESCAPES = {"\\n": "\n", "\\t": "\t", "\\r": "\r", "\\\\": "\\"}
     ("<code>https://example.org</code>", "<p><code>https://example.org</code></p>"),
     ('<blockquote cite="https://example.org/">quote</blockquote>', '<blockquote cite="https://example.org/">quote</blockquote>'),
     ('<q cite="javascript:alert(1)">q</q>', "<p><q>q</q></p>"),
-    ("<ul>\n<li>one</li>\n<li>two</li>\n</ul>", "<ul><br>\n<li>one</li><br>\n<li>two</li><br>\n</ul>"),
+    # No <br> between blocks (inside a list it would not even be valid HTML), as pasted or imported text has them.
+    ("<ul>\n<li>one</li>\n<li>two</li>\n</ul>", "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"),
+    ("<p>One.</p>\n<p>Two.</p>", "<p>One.</p>\n<p>Two.</p>"),
+    ("<p>One.</p>\nthen text", "<p>One.</p><br>\nthen text"),
     ("<pre>a\n  b</pre>", "<pre>a<br>\n  b</pre>"),
     ("emoji 🎉 and עברית", "<p>emoji 🎉 and עברית</p>"),
     ("<!-- hidden -->shown", "<p>&lt;!-- hidden --&gt;shown</p>"),

@@ -32,6 +32,9 @@ LINK_REL = "nofollow ugc noopener"
 Attributes = MutableMapping[tuple[str | None, str], str]  # a tag's attributes: (namespace, name) -> value
 
 BLOCK_START = re.compile(r"\s*<(?:p|pre|ul|ol|blockquote)[\s>]", re.IGNORECASE)
+# A line break between two blocks ("</p>\n<p>", as a pasted or imported text has it) is no <br>.
+BETWEEN_BLOCKS = re.compile(r"(</(?:p|pre|ul|ol|li|blockquote)>|<(?:ul|ol)>)<br>\n(?=\s*</?(?:p|pre|ul|ol|li|blockquote)[\s>])",
+                            re.IGNORECASE)
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 # Browsers ignore these anywhere in a URL's scheme, so they must not hide one from us.
 IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f-\xa0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff]")
@@ -91,7 +94,7 @@ def paragraphs(text: str) -> str:
     for block in blocks:
         if not block:
             continue
-        lines = block.replace("\n", "<br>\n")
+        lines = BETWEEN_BLOCKS.sub("\\1\n", block.replace("\n", "<br>\n"))
         html.append(lines if BLOCK_START.match(block) else f"<p>{lines}</p>")
     return "\n".join(html)
 
