@@ -19,7 +19,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from moderation.store.database import session
-from moderation.store.models import Comment
+from moderation.store.models import AuditEntry, Comment
 
 from helpers import add_moderator, approved, logged_in, make_app, moderate, submit, wipe_database
 
@@ -153,6 +153,11 @@ def test_an_admin_downloads_the_export_from_the_moderators_pages(app: Flask, tmp
     document = json.loads(download.get_data(as_text=True))
     assert document["comments"][0]["email"] == "ann@example.org"
     assert admin.post("/moderate/export").status_code == 400  # no CSRF token: refused
+    unread = admin.post("/moderate/export", data={"csrf_token": token}, buffered=False)
+    unread.close()  # the admin's browser gives up at once: the download is in the log all the same
+    with app.app_context():
+        entries = session().scalars(select(AuditEntry).where(AuditEntry.action == "site_exported")).all()
+    assert [(e.moderator_name, e.via) for e in entries] == [("mod", "web")] * 2
     add_moderator(app, "helper", role="moderator")
     assert logged_in(app, "helper").get("/moderate/export").status_code == 403
 

@@ -90,18 +90,24 @@ def export(vault: EmailVault, now: datetime) -> Iterator[dict[str, Any]]:
 PARTS = ("articles", "comments", "words", "blocks", "audit")
 
 
-def write(out: IO[str], vault: EmailVault, now: datetime, by: Moderator | None = None) -> Counter[str]:
-    """Write the document to out as it is read from the database; rows per part."""
+def write(out: IO[str], vault: EmailVault, now: datetime) -> Counter[str]:
+    """Write the document to out as it is read from the database, then audit it with its counts
+    (as the command line's); rows per part."""
     parts: Counter[str] = Counter()
-    for piece in pieces(vault, now, parts, by):
+    for piece in pieces(vault, now, parts):
         out.write(piece)
+    audit_export(now, None, ", ".join(f"{parts[part]} {part}" for part in PARTS))
     return parts
 
 
-def pieces(vault: EmailVault, now: datetime, parts: Counter[str], by: Moderator | None = None) -> Iterator[str]:
-    """The document as text, a row at a time (parts counts the rows of each part as they go). Once
-    it is all out, the export is audited, under `by` or as the command line's (and so is never in
-    its own document)."""
+def audit_export(now: datetime, by: Moderator | None, detail: str) -> None:
+    """Record an export in the audit log (never in the document: see TRANSFER_ACTIONS)."""
+    with writing() as db:
+        db.add(audit_entry(by, "site_exported", now, detail=detail))
+
+
+def pieces(vault: EmailVault, now: datetime, parts: Counter[str]) -> Iterator[str]:
+    """The document as text, a row at a time (parts counts the rows of each part as they go)."""
     current: str | None = None
     for item in export(vault, now):
         if "head" in item:
@@ -117,8 +123,6 @@ def pieces(vault: EmailVault, now: datetime, parts: Counter[str], by: Moderator 
         current, opening = _next_part(current)
         yield opening
     yield "\n]}\n"
-    with writing() as db:
-        db.add(audit_entry(by, "site_exported", now, detail=", ".join(f"{parts[part]} {part}" for part in PARTS)))
 
 
 def _next_part(current: str | None) -> tuple[str, str]:

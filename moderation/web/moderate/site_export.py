@@ -1,8 +1,8 @@
 """/moderate/export: an admin downloads the whole site as the JSON document `flask export` writes.
 
 The page says what the file holds (personal data: emails and IP addresses) and offers one
-button; the download is a POST with its CSRF token, since it is audited, and it streams, so
-a large site's export neither waits nor sits in memory. Admins only.
+button; the download is a POST with its CSRF token, since it is audited (before it starts),
+and it streams, so a large site's export neither waits nor sits in memory. Admins only.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections import Counter
 from flask import Blueprint, Response, g, render_template, stream_with_context
 
 from moderation.shared import now, shared
-from moderation.store.dump import pieces
+from moderation.store.dump import audit_export, pieces
 from moderation.web.moderate.chrome import install
 from moderation.web.moderate.sessions import admin_required
 
@@ -29,9 +29,11 @@ def page() -> str:
 @bp.post("")
 @admin_required
 def download() -> Response:
-    """The export, streamed as a file download, audited under the admin once it is all out."""
+    """The export, streamed as a file download; audited under the admin before the first byte (a
+    download cut short, or left unread, is in the log all the same)."""
     moment = now()
-    body = stream_with_context(pieces(shared().vault, moment, Counter(), g.moderator))
+    audit_export(moment, g.moderator, "downloaded from the moderators' pages")
+    body = stream_with_context(pieces(shared().vault, moment, Counter()))
     name = f"comments-export-{moment:%Y-%m-%d}.json"
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
