@@ -355,3 +355,22 @@ def test_workers_at_once_ask_an_address_to_confirm_once(database_url: str, smtp_
         thread.join(timeout=60)
     Worker(writer).run_once()
     assert len(to(handler, ANN)) == 2 and len(consents(writer)) == 1  # yesterday's, and one today
+
+
+def test_an_event_nobody_asked_about_costs_the_dispatcher_one_look(mailing: tuple[Flask, Inbox, str]) -> None:
+    from sqlalchemy import event as sql_event
+
+    from moderation.shared import of
+
+    app, _, token = mailing
+    client, worker = app.test_client(), Worker(app)
+    parent = submit(client, body="Nobody asked for anything.").json["id"]
+    moderate(client, token, parent, "approve")
+    moderate(client, token, submit(client, parent_id=parent, body="Nor here.").json["id"], "approve")
+    statements: list[str] = []
+    sql_event.listen(of(app).engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with app.app_context():
+        assert outbox.dispatch([channel.recipients for channel in worker.channels], datetime.now(timezone.utc)) == 4
+    # No comment row, consent or earlier event was read for them: the subscriptions said "nobody".
+    assert not [q for q in statements if "FROM comments" in q or "FROM reader_consents" in q
+                or "outbox_events.comment_id =" in q], statements

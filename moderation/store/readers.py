@@ -57,21 +57,31 @@ def wishes(db: Session, comment_id: int) -> set[str]:
 
 def plan(db: Session, event: OutboxEvent, taken: dict[str, Any], digests_of: Callable[[Comment], Sequence[str]],
          now: datetime) -> list[str]:
-    """The reader mails an event causes, as delivery targets (digests_of: a comment's address digests)."""
+    """The reader mails an event causes, as delivery targets (digests_of: a comment's address digests).
+
+    Most events concern nobody: one look at the subscriptions of the comment (and, for a
+    published reply, of its parent, named in the snapshot) settles it before anything else is read.
+    """
     if event.comment_id is None or event.event not in (events.CREATED, events.APPROVED):
+        return []
+    published = taken.get("status") == Status.APPROVED
+    parent_id = taken.get("comment", {}).get("parent_id") if published else None
+    wanted = wishes(db, event.comment_id)
+    parent_wants = bool(parent_id) and REPLIES in wishes(db, parent_id)
+    if not wanted and not parent_wants:
         return []
     comment = db.get(Comment, event.comment_id)
     if comment is None or comment.status == Status.SPAM:  # a bot's: nobody is mailed for it
         return []
     targets: list[str] = []
-    wanted = wishes(db, comment.id)
     if event.event == events.CREATED and wanted and _ask(db, digests_of(comment), now):
         targets.append(f"{CONFIRM}{comment.id}")
-    if taken.get("status") == Status.APPROVED and not _approved_before(db, event):
+    notices = (event.event == events.APPROVED and APPROVAL in wanted) or parent_wants
+    if published and notices and not _approved_before(db, event):
         if event.event == events.APPROVED and APPROVAL in wanted and may_mail(consent(db, digests_of(comment))):
             targets.append(f"{APPROVED}{comment.id}")
-        parent = db.get(Comment, comment.parent_id) if comment.parent_id else None
-        if parent is not None and REPLIES in wishes(db, parent.id) and may_mail(consent(db, digests_of(parent))):
+        parent = db.get(Comment, parent_id) if parent_wants else None
+        if parent is not None and may_mail(consent(db, digests_of(parent))):
             targets.append(f"{REPLY}{comment.id}")
     return targets
 
