@@ -67,7 +67,7 @@ def plan(db: Session, event: OutboxEvent, taken: dict[str, Any], digests_of: Cal
     published = taken.get("status") == Status.APPROVED
     parent_id = taken.get("comment", {}).get("parent_id") if published else None
     wanted = wishes(db, event.comment_id)
-    parent_wants = bool(parent_id) and REPLIES in wishes(db, parent_id)
+    parent_wants = isinstance(parent_id, int) and REPLIES in wishes(db, parent_id)
     if not wanted and not parent_wants:
         return []
     comment = db.get(Comment, event.comment_id)
