@@ -89,7 +89,7 @@ class Importer:
             return
         ready = None
         if batch:
-            stored = set(session().scalars(select(Comment.source).where(Comment.source.in_([i.source_id for i in batch]))))
+            stored = _stored(batch)
             fresh = [item for item in batch if item.source_id not in stored]
             texts = [(item.body.strip(), item.body_format) for item in fresh]
             rendered = self._pool.map(render_body, texts, chunksize=32) if self._pool else map(render_body, texts)
@@ -127,7 +127,7 @@ class Importer:
 
     def _count_dry(self, batch: list[Item]) -> None:
         """What a batch would add, writing nothing."""
-        stored = set(session().scalars(select(Comment.source).where(Comment.source.in_([i.source_id for i in batch]))))
+        stored = _stored(batch)
         known = set(session().scalars(select(Article.id).where(Article.id.in_({i.thread.article_id for i in batch}))))
         for item in batch:
             if item.source_id in stored or item.source_id in self._seen:
@@ -262,6 +262,11 @@ class Importer:
         """Record the import in the audit log (as the command line's), with its counts."""
         with writing() as db:
             db.add(audit_entry(None, "imported", self.now, detail=f"{self.label}: {self.report.summary()}"[:500]))
+
+
+def _stored(batch: list[Item]) -> set[str | None]:
+    """The source ids of a batch that an earlier import (or this one) has stored already."""
+    return set(session().scalars(select(Comment.source).where(Comment.source.in_([i.source_id for i in batch]))))
 
 
 def _published(db: Session, rows: list[dict[str, Any]]) -> None:
