@@ -188,6 +188,7 @@ CREATE TABLE comments (
 	created_at DATETIME NOT NULL,
 	updated_at DATETIME NOT NULL,
 	source VARCHAR(300),
+	lang VARCHAR(16),
 	CONSTRAINT comments_status_valid CHECK (status IN ('pending', 'approved', 'rejected', 'spam')),
 	FOREIGN KEY(article_id) REFERENCES articles (id) ON DELETE CASCADE,
 	FOREIGN KEY(parent_id) REFERENCES comments (id) ON DELETE SET NULL
@@ -239,6 +240,22 @@ CREATE TABLE moderator_sessions (
 );
 
 CREATE INDEX ix_moderator_sessions_moderator_id ON moderator_sessions (moderator_id);
+
+CREATE TABLE reports (
+	id INTEGER NOT NULL,
+	comment_id INTEGER NOT NULL,
+	reader VARCHAR(64) NOT NULL,
+	reason VARCHAR(16) NOT NULL,
+	note TEXT,
+	created_at DATETIME NOT NULL,
+	dismissed_at DATETIME,
+	PRIMARY KEY (id),
+	CONSTRAINT reports_reason_valid CHECK (reason IN ('spam', 'abuse', 'off-topic', 'other')),
+	CONSTRAINT reports_once_per_reader UNIQUE (comment_id, reader),
+	FOREIGN KEY(comment_id) REFERENCES comments (id) ON DELETE CASCADE
+);
+
+CREATE INDEX reports_open ON reports (comment_id, dismissed_at);
 
 CREATE TABLE subscriptions (
 	id INTEGER NOT NULL,
@@ -438,6 +455,7 @@ CREATE TABLE comments (
 	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
 	updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
 	source VARCHAR(300),
+	lang VARCHAR(16),
 	PRIMARY KEY (id),
 	CONSTRAINT comments_status_valid CHECK (status IN ('pending', 'approved', 'rejected', 'spam')),
 	FOREIGN KEY(article_id) REFERENCES articles (id) ON DELETE CASCADE,
@@ -491,6 +509,22 @@ CREATE TABLE moderator_sessions (
 );
 
 CREATE INDEX ix_moderator_sessions_moderator_id ON moderator_sessions (moderator_id);
+
+CREATE TABLE reports (
+	id SERIAL NOT NULL,
+	comment_id INTEGER NOT NULL,
+	reader VARCHAR(64) NOT NULL,
+	reason VARCHAR(16) NOT NULL,
+	note TEXT,
+	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	dismissed_at TIMESTAMP WITH TIME ZONE,
+	PRIMARY KEY (id),
+	CONSTRAINT reports_reason_valid CHECK (reason IN ('spam', 'abuse', 'off-topic', 'other')),
+	CONSTRAINT reports_once_per_reader UNIQUE (comment_id, reader),
+	FOREIGN KEY(comment_id) REFERENCES comments (id) ON DELETE CASCADE
+);
+
+CREATE INDEX reports_open ON reports (comment_id, dismissed_at);
 
 CREATE TABLE subscriptions (
 	id SERIAL NOT NULL,

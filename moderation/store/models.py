@@ -117,6 +117,8 @@ class Comment(Base):
     # Columns added by a migration come last, where ALTER TABLE puts them.
     # Where an imported comment came from ("wxr:<site>#<id>", "disqus:<id>"…): importing again adds nothing.
     source: Mapped[str | None] = mapped_column(String(300))
+    # The language the reader wrote in (a BCP 47 tag such as "de"): emails about it use it.
+    lang: Mapped[str | None] = mapped_column(String(16))
 
 
 class Moderator(Base):
@@ -286,3 +288,4 @@ class RulesVersion(Base):
 # The outbox's tables live in a module of their own; importing it puts them on Base.
 from moderation.store import outbox_models  # noqa: E402,F401
 from moderation.store import reader_models  # noqa: E402,F401
+from moderation.store import report_models  # noqa: E402,F401
