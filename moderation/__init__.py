@@ -68,7 +68,7 @@ def _shared_objects(app: Flask) -> Shared:
         engine=engine,
         sessions=database.session_factory(engine),
         vault=EmailVault(config["SECRET_KEY"], config["OLD_SECRET_KEYS"]),
-        versions=versions.PublicVersions(engine, config["SECRET_KEY"]),
+        versions=versions.PublicVersions(engine, config["SECRET_KEY"], config["CLOSE_AFTER_DAYS"]),
         rules=rules.RulesCache(),
         counters=limit_counters,
         login_throttle=LoginThrottle(limit_counters, throttle_secret(config["SECRET_KEY"])),

@@ -127,7 +127,7 @@ def test_only_approved_comments_are_public_oldest_first(client, token) -> None: 
 def test_empty_article(client) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/api/v1/articles/nothing-here/comments")
     assert response.status_code == 200
-    assert response.json == {"article_id": "nothing-here", "count": 0, "comments": [], "next": None}
+    assert response.json == {"article_id": "nothing-here", "count": 0, "closed": False, "comments": [], "next": None}
 
 
 def test_pagination_with_cursor(client, token) -> None:  # type: ignore[no-untyped-def]

@@ -1,23 +1,35 @@
-"""An article's public version and the opaque ETag made of it, on the hottest path.
+"""An article's public version, whether it is closed, and the opaque ETag made of both.
 
 Every change to an article's approved set moves its `version` in the same transaction
-(`bump_version`); the public list and its 304s are answered from this one lookup.
+(`bump_version`); the public list and its 304s are answered from this one lookup. The
+list also says whether the article takes comments, which a moderator changes (closing
+or reopening it) and the clock changes (`CLOSE_AFTER_DAYS`) without touching the
+version: so the closed state is part of the ETag and of every cached page's key.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from moderation.shared import shared
+from moderation.core.policy import comments_closed
+from moderation.shared import now, shared
 from moderation.store.database import HotQuery
 from moderation.store.models import Article
 
-ARTICLE_VERSION = select(Article.version, Article.opened_at).where(Article.id == bindparam("article_id"))
+ARTICLE_VERSION = select(Article.version, Article.opened_at, Article.closed).where(Article.id == bindparam("article_id"))
+
+
+class Public(NamedTuple):
+    """What the public list of an article depends on, and the ETag made of it."""
+
+    version: int  # 0 until a comment is approved
+    closed: bool  # closed to new comments, by a moderator or by CLOSE_AFTER_DAYS
+    etag: str
 
 
 class PublicVersions:
@@ -29,8 +41,9 @@ class PublicVersions:
     databases that happen to reach the same version (a copy from the old one is never 304).
     """
 
-    def __init__(self, engine: Engine, secret_key: str) -> None:
+    def __init__(self, engine: Engine, secret_key: str, close_after_days: int = 0) -> None:
         self._query = HotQuery(engine, ARTICLE_VERSION)
+        self._close_after_days = close_after_days
         self._key = hashlib.blake2b(secret_key.encode(), digest_size=32, person=b"public etag").digest()
 
     @property
@@ -43,16 +56,24 @@ class PublicVersions:
         """How many connections the lookups ever opened (for tests that count them)."""
         return self._query.opened
 
-    def current(self, article_id: str) -> tuple[int, str]:
-        """The article's version (0 until a comment is approved) and its ETag."""
-        version, opened_at = self._query.first(article_id=article_id) or (0, None)
-        text = f"{article_id}\0{version}\0{opened_at or ''}"
-        return version, hashlib.blake2b(text.encode(), key=self._key, digest_size=12).hexdigest()
+    def current(self, article_id: str, at: datetime) -> Public:
+        """The article's version, whether it is closed at `at`, and its ETag."""
+        version, opened_at, closed = self._query.first(article_id=article_id) or (0, None, False)
+        closed = comments_closed(bool(closed), _utc(opened_at), at, self._close_after_days)
+        text = f"{article_id}\0{version}\0{opened_at or ''}\0{'closed' if closed else 'open'}"
+        return Public(version, closed, hashlib.blake2b(text.encode(), key=self._key, digest_size=12).hexdigest())
 
 
-def public_version(article_id: str) -> tuple[int, str]:
-    """The article's version and public ETag: one lookup."""
-    return shared().versions.current(article_id)
+def _utc(value: datetime | str | None) -> datetime | None:
+    """A timestamp as the driver gave it (SQLite: text), as UTCDateTime reads it."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+
+
+def public_version(article_id: str) -> Public:
+    """The article's version, closed state and public ETag, now: one lookup."""
+    return shared().versions.current(article_id, now())
 
 
 def bump_version(db: Session, article_id: str, approved_at: datetime | None = None,

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
-from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.routing import PathConverter
 
 from moderation.core.antibot import issue_form_token
@@ -21,9 +20,8 @@ from moderation.errors import ApiError, NotFound, ValidationFailed
 from moderation.intake import accept, check_article_id
 from moderation.shared import now, shared
 from moderation.store import comments
-from moderation.store.versions import public_version
 from moderation.web.auth import token_required
-from moderation.web.fastpath import KNOWN_VERSION
+from moderation.web.listing import Listing, read_after, read_limit, read_listing, split_page
 from moderation.web.openapi import document
 from moderation.web.serializers import moderator_comment, public_comment
 
@@ -37,12 +35,6 @@ class InvalidJson(ApiError):
     """A JSON body that is not a JSON object."""
 
     status, code, message = 400, "invalid_json", "The request body must be a JSON object."
-
-
-class InvalidCursor(ApiError):
-    """An `after` cursor this service did not issue, or issued for another list."""
-
-    status, code, message = 400, "invalid_cursor", "The `after` cursor was not issued by this service."
 
 
 class ArticleIdConverter(PathConverter):
@@ -71,38 +63,6 @@ def _json_object() -> dict[str, Any]:
     return data
 
 
-def _limit() -> int:
-    limit = whole_number(request.args.get("limit", "50"), 200)
-    if limit is None:
-        raise ValidationFailed({"limit": "must be a whole number from 1 to 200"})
-    return limit
-
-
-def _cursors() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="moderation cursor")
-
-
-def _after(scope: str) -> int:
-    """The last id of the previous page, from the opaque `after` cursor."""
-    cursor = request.args.get("after")
-    if not cursor:
-        return 0
-    try:
-        cursor_scope, last_id = _cursors().loads(cursor)
-    except (BadSignature, ValueError, TypeError):
-        raise InvalidCursor() from None
-    if cursor_scope != scope or not isinstance(last_id, int):
-        raise InvalidCursor()
-    return last_id
-
-
-def _page(rows: list[Any], limit: int, scope: str) -> tuple[list[Any], str | None]:
-    """Split off the look-ahead row; the cursor of the next page, if there is one."""
-    if len(rows) <= limit:
-        return rows, None
-    return rows[:limit], _cursors().dumps([scope, rows[limit - 1].id])
-
-
 @bp.post("/articles/<article_id:article_id>/comments")
 def submit_comment(article_id: str) -> tuple[dict[str, Any], int]:
     """Accept a comment; 202 when it waits for a moderator, 201 when approved at once."""
@@ -128,24 +88,19 @@ def form_token() -> tuple[dict[str, Any], int, dict[str, str]]:
 
 @bp.get("/articles/<article_id:article_id>/comments")
 def list_comments(article_id: str) -> Response:
-    """Approved comments, oldest first, with ETag revalidation."""
-    check_article_id(article_id)
-    limit, after = _limit(), _after(f"article:{article_id}")
-    known = request.environ.get(KNOWN_VERSION)  # the shortcut's lookup, when it let this request through
-    version, etag = known[1:] if known and known[0] == article_id else public_version(article_id)
-    headers = {"Cache-Control": "public, no-cache", "ETag": f'"{etag}"'}
-    if request.if_none_match.contains_weak(etag):
+    """Approved comments, oldest (or newest thread) first, with ETag revalidation."""
+    listing = read_listing(article_id)
+    headers = {"Cache-Control": "public, no-cache", "ETag": f'"{listing.public.etag}"'}
+    if request.if_none_match.contains_weak(listing.public.etag):
         return Response(status=304, headers=headers)
-    body = shared().pages.get_or_render(
-        (article_id, version, limit, after), lambda: _render_page(article_id, version, limit, after))
+    body = shared().pages.get_or_render(listing.key("json"), lambda: _render_page(listing))
     return Response(body, mimetype="application/json", headers=headers)
 
 
-def _render_page(article_id: str, version: int, limit: int, after: int) -> bytes:
-    """The encoded public page of one version of an article."""
-    count, rows = comments.public_page(article_id, limit, after) if version else (0, [])
-    rows, next_cursor = _page(list(rows), limit, f"article:{article_id}")
-    page = {"article_id": article_id, "count": count,
+def _render_page(listing: Listing) -> bytes:
+    """The encoded public page."""
+    count, rows, next_cursor = listing.rows()
+    page = {"article_id": listing.article_id, "count": count, "closed": listing.public.closed,
             "comments": [public_comment(row) for row in rows], "next": next_cursor}
     return json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -168,8 +123,8 @@ def moderation_queue() -> dict[str, Any]:
     status = request.args.get("status", Status.PENDING)
     if status not in QUEUE_STATUSES:
         raise ValidationFailed({"status": "must be one of " + ", ".join(QUEUE_STATUSES)})
-    limit, after = _limit(), _after(f"queue:{status}")
-    rows, next_cursor = _page(list(comments.in_state(Status(status), limit, after)), limit, f"queue:{status}")
+    limit, after = read_limit(), read_after(f"queue:{status}", lambda position: isinstance(position, int)) or 0
+    rows, next_cursor = split_page(list(comments.in_state(Status(status), limit, after)), limit, f"queue:{status}")
     return {"comments": [moderator_comment(row, shared().vault) for row in rows], "next": next_cursor}
 
 

@@ -4,7 +4,7 @@ Every page view of an article asks for its comments, and usually nothing changed
 answer is a 304, or the page this worker already rendered, after one primary-key lookup
 (~10 µs). Flask's request machinery costs several times that, so this middleware answers
 exactly those cases itself — a GET of the first page of /api/v1/articles/<id>/comments
-whose If-None-Match matches the current version, or whose page is in this worker's cache
+(in either order) whose If-None-Match matches the current version, or whose page is in this worker's cache
 — with the same headers and body the Flask view sends (a test compares them). Everything
 else, including any miss, query it does not recognise or error, goes to Flask unchanged.
 """
@@ -12,22 +12,33 @@ else, including any miss, query it does not recognise or error, goes to Flask un
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from werkzeug.http import parse_etags
 
 from moderation.core.origins import normalized_origins
 from moderation.core.submissions import ARTICLE_ID
-from moderation.shared import of
+from moderation.shared import now, of
 from moderation.web.responses import make_request_id
 
+if TYPE_CHECKING:
+    from moderation.store.versions import Public
+
 LIST_PATH = re.compile(rf"/api/v1/articles/({ARTICLE_ID.pattern})/comments")
-FIRST_PAGE = re.compile(r"(?:limit=(?:[1-9]|[1-9]\d|1\d\d|200))?")
+# The first page as the embed asks for it: a limit, an order, both (either way round) or neither.
+_LIMIT, _ORDER = r"limit=(?P<limit{}>[1-9]|[1-9]\d|1\d\d|200)", r"order=(?P<order{}>oldest|newest)"
+FIRST_PAGE = re.compile("|".join(["", _LIMIT.format(1), _ORDER.format(1), f"{_LIMIT.format(2)}&{_ORDER.format(2)}",
+                                  f"{_ORDER.format(3)}&{_LIMIT.format(3)}"]))
 CACHE_CONTROL = "public, no-cache"  # the same as api.list_comments sends
 DEFAULT_LIMIT = 50  # the same as api.list_comments takes
-KNOWN_VERSION = "moderation.public_version"  # environ key: (article id, version, etag) looked up here
+KNOWN_VERSION = "moderation.public_version"  # environ key: (article id, Public) looked up here
+
+
+def page_key(kind: str, article_id: str, public: Public, order: str, limit: int, after: Hashable) -> Hashable:
+    """A rendered page's key in the page cache: a change of version or of the closed state is a miss."""
+    return (kind, article_id, public.version, public.closed, order, limit, after)
 
 StartResponse = Callable[..., Any]
 
@@ -54,22 +65,23 @@ class Revalidation:
 
     def _answer(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], list[bytes]] | None:
         match = LIST_PATH.fullmatch(environ.get("PATH_INFO", ""))
-        query = environ.get("QUERY_STRING", "")
-        if match is None or not FIRST_PAGE.fullmatch(query):
+        first_page = FIRST_PAGE.fullmatch(environ.get("QUERY_STRING", ""))
+        if match is None or first_page is None:
             return None
         try:
-            version, etag = self.shared.versions.current(match[1])
+            public = self.shared.versions.current(match[1], now())
         except Exception:  # noqa: BLE001 -- Flask's path will answer, and log, properly
             return None
-        environ[KNOWN_VERSION] = (match[1], version, etag)  # on a miss, Flask need not look again
-        if "HTTP_IF_NONE_MATCH" in environ and parse_etags(environ["HTTP_IF_NONE_MATCH"]).contains_weak(etag):
-            return "304 NOT MODIFIED", self._headers(environ, etag), []
-        limit = int(query.partition("=")[2] or DEFAULT_LIMIT)
-        page = self.shared.pages.get((match[1], version, limit, 0))
+        environ[KNOWN_VERSION] = (match[1], public)  # on a miss, Flask need not look again
+        if "HTTP_IF_NONE_MATCH" in environ and parse_etags(environ["HTTP_IF_NONE_MATCH"]).contains_weak(public.etag):
+            return "304 NOT MODIFIED", self._headers(environ, public.etag), []
+        found = {name[:-1]: value for name, value in first_page.groupdict().items() if value}
+        limit, order = int(found.get("limit", DEFAULT_LIMIT)), found.get("order", "oldest")
+        page = self.shared.pages.get(page_key("json", match[1], public, order, limit, None))
         if page is None:
             return None
         content = [("Content-Type", "application/json"), ("Content-Length", str(len(page)))]
-        return "200 OK", content + self._headers(environ, etag), [page]
+        return "200 OK", content + self._headers(environ, public.etag), [page]
 
     def _headers(self, environ: dict[str, Any], etag: str) -> list[tuple[str, str]]:
         """The headers api.list_comments sends with the page (a test compares them)."""

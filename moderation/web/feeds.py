@@ -66,16 +66,16 @@ def article_feed(article_id: str) -> Response:
     """The article's latest approved comments, newest first; an article with none: an empty feed."""
     check_article_id(article_id)
     base = _base()
-    version, public_etag = public_version(article_id)
+    public = public_version(article_id)
     title, url = feeds.article_details(article_id)
     self_url = f"{base}/feeds/articles/{article_id}.atom"
 
     def build() -> bytes:
-        rows = feeds.latest(FEED_SIZE, article_id) if version else []
+        rows = feeds.latest(FEED_SIZE, article_id) if public.version else []
         return atom.document(atom.Feed(id=self_url, title=f"Comments on {title or article_id}", self_url=self_url,
                                        alternate=url, entries=_entries(rows, base)))
 
-    return _answer(_etag("article", base, public_etag, title, url), build)
+    return _answer(_etag("article", base, public.etag, title, url), build)
 
 
 @bp.get("/comments.atom")
