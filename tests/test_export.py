@@ -36,6 +36,12 @@ def populate(app: Flask, import_samples: Any) -> None:
         moderate(client, token, submit(client, "other", email="x@example.org", body=body).json["id"], action)
     client.post(f"/api/v1/moderation/comments/{reply}", json={"action": "approve"},
                 headers={"Authorization": f"Bearer {token}"})
+    for address, reason, note in (("192.0.2.1", "spam", None), ("192.0.2.2", "abuse", "Rude.\n<b>really</b>")):
+        client.post(f"/api/v1/comments/{first}/reports", json={"reason": reason, "note": note},
+                    environ_base={"REMOTE_ADDR": address})
+    moderate(client, token, first, "approve")  # which dismisses those two reports
+    client.post(f"/api/v1/comments/{reply}/reports", json={"reason": "off-topic"},
+                environ_base={"REMOTE_ADDR": "192.0.2.3"})
     for args in (["words", "add", "hold", "casino"], ["blocks", "add", "email", "troll@example.org", "--note", "n"],
                  ["blocks", "add", "ip", "203.0.113.0/24"], ["article", "story", "--title", "The story"],
                  ["person", "erase", "x@example.org", "--yes", "--keep-text"], ["import", "wxr", str(import_samples.wxr)]):
@@ -64,6 +70,8 @@ def test_export_restore_export_is_the_same_document_across_databases(tmp_path: P
     populate(source, import_samples)
     first = exported(source, tmp_path / "first.json")
     assert len(first["comments"]) >= 15 and first["words"] and len(first["blocks"]) == 2 and first["audit"]
+    assert [(r["reason"], r["dismissed_at"] is not None) for r in first["reports"]] == [
+        ("spam", True), ("abuse", True), ("off-topic", False)]
     assert {c["status"] for c in first["comments"]} == {"approved", "pending", "rejected", "spam"}
     wipe_database(postgres_url)
     middle = make_app(postgres_url, SECRET_KEY="another-secret")  # another key: emails sealed anew
@@ -81,7 +89,7 @@ def test_restoring_twice_adds_nothing(app: Flask, tmp_path: Path, import_samples
     populate(app, import_samples)
     document = exported(app, tmp_path / "site.json")
     again = restored(app, tmp_path / "site.json")
-    assert "Restored: 0 articles, 0 comments, 0 words, 0 blocks, 0 audit." in again.output
+    assert "Restored: 0 articles, 0 comments, 0 reports, 0 words, 0 blocks, 0 audit." in again.output
     assert exported(app, tmp_path / "after.json") == document
 
 

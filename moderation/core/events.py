@@ -13,7 +13,11 @@ from moderation.core.times import timestamp
 
 CREATED, APPROVED, REJECTED, SPAM, DELETED, EDITED = (
     "comment.created", "comment.approved", "comment.rejected", "comment.spam", "comment.deleted", "comment.edited")
-EVENTS = (CREATED, APPROVED, REJECTED, SPAM, DELETED, EDITED)
+# A published comment taken back to the queue (pending) by readers' reports.
+HELD = "comment.held"
+EVENTS = (CREATED, APPROVED, REJECTED, SPAM, DELETED, EDITED, HELD)
+# The events that put a comment in front of the moderators: a new one held, a published one held again.
+HOLDS = (CREATED, HELD)
 # The event each moderator action causes.
 BY_STATE = {"approved": APPROVED, "rejected": REJECTED, "spam": SPAM, "deleted": DELETED}
 

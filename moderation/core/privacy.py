@@ -5,6 +5,7 @@ key cannot open an email and an avatar says nothing about the look-up digest (`S
 seals other secrets, such as webhooks' signing secrets, under labels of their own). Sealed
 emails carry the id of the key that sealed them, and look-ups try the digest under every
 key still listed, so the secret key can rotate without lifting blocks or forgetting authors.
+A reader who reports a comment is known only by a keyed digest of their client address.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from moderation.core.addresses import client_key
 from moderation.core.avatars import AVATAR_DIGEST_LENGTH
 
 NONCE_BYTES = 12
@@ -39,6 +41,7 @@ class EmailVault:
         self._digest_keys = tuple(dict.fromkeys(_derive(secret, "moderation email digest v1")
                                                 for secret in (secret_key, *old_secret_keys)))
         self._avatar_key = _derive(secret_key, "moderation avatar v1")
+        self._reader_key = _derive(secret_key, "moderation reader v1")
 
     def seal(self, email: str) -> tuple[bytes, str]:
         """Encrypt an email; return the sealed bytes (nonce first) and the key id."""
@@ -75,6 +78,11 @@ class EmailVault:
         """
         mac = hmac.new(self._avatar_key, f"{email.casefold()}\n{commenter_key_hash}".encode(), hashlib.sha256)
         return mac.hexdigest()[:AVATAR_DIGEST_LENGTH]
+
+    def reader(self, address: str | None) -> str:
+        """Who reports a comment: a keyed digest of the client's rate-limit key (an IPv6 /64 is one
+        reader), under the current key only; never the address itself, and no way back to it."""
+        return hmac.new(self._reader_key, client_key(address).encode(), hashlib.sha256).hexdigest()
 
 
 class Sealer:

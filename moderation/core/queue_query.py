@@ -26,7 +26,9 @@ AUDIT_ACTIONS = ("approved", "rejected", "spam", "deleted", "edited", "closed", 
                  # the team (cli/team, web/moderate/team)
                  "moderator_created", "moderator_changed", "moderator_removed", "token_created", "token_revoked",
                  # webhooks (cli/webhooks, web/moderate/webhooks)
-                 "webhook_added", "webhook_removed")
+                 "webhook_added", "webhook_removed",
+                 # readers' reports: a comment they held (store/reports), and a moderator dismissing them
+                 "held", "reports_dismissed")
 COUNT_CAP = 10_000
 PAGE_SIZE, PAGE_MAX, SEARCH_MAX, BULK_MAX = 50, 200, 200, 200
 HOME = "/moderate/"

@@ -49,7 +49,7 @@ def check_url(url: str) -> str | None:
 
 
 def parse_events(raw: str | Iterable[str] | None) -> tuple[tuple[str, ...], str | None]:
-    """The events asked for (comma-separated or a list; all six when None), in EVENTS order,
+    """The events asked for (comma-separated or a list; every one when None), in EVENTS order,
     and what is wrong with them (None when each is known)."""
     if raw is None:
         return EVENTS, None

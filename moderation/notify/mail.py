@@ -1,7 +1,8 @@
 """The email channel: moderators told of held comments, one by one or in a digest; readers' notices.
 
 On only when MODERATION_SMTP_URL is set (`notify.channel.channels`): unset, no email delivery
-is ever queued. A held comment (`comment.created`, pending) gets one delivery per moderator
+is ever queued. A held comment (`comment.created` pending, or `comment.held`: a published one
+readers' reports took back to the queue) gets one delivery per moderator
 with an address who chose `each`; whoever chose `digest` gets one, planned each round by
 `store.notices.plan_digests`. The recipient is read again when sending: a removed moderator,
 one without an address or with another choice by then, or a comment decided meanwhile, is
@@ -54,7 +55,7 @@ class EmailChannel:
     def recipients(self, db: Session, event: OutboxEvent, taken: dict[str, Any]) -> Sequence[Planned]:
         """One delivery per moderator who wants each held comment, for a comment just held; readers' mails."""
         planned = list(self.readers.recipients(db, event, taken))
-        if event.event != events.CREATED or taken.get("status") != Status.PENDING:
+        if event.event not in events.HOLDS or taken.get("status") != Status.PENDING:
             return planned
         wanted = db.scalars(select(Moderator.id).where(Moderator.email.is_not(None), Moderator.notify == EACH)
                             .order_by(Moderator.id))

@@ -21,7 +21,7 @@ from moderation.core import events
 from moderation.core.addresses import anonymize_ip
 from moderation.core.status import Status
 from moderation.errors import Duplicate, ValidationFailed
-from moderation.store import outbox, readers
+from moderation.store import outbox, readers, reports
 from moderation.store.audit import audit_entry
 from moderation.store.database import dialect_insert, locked, session, writing
 from moderation.store.models import Article, Comment, FormTokenUse, Moderator
@@ -198,17 +198,21 @@ def moderate(comment_id: int, new_status: Status, moderator: Moderator, via: str
 
 def moderate_locked(db: Session, comment: Comment, new_status: Status, moderator: Moderator, via: str,
                     now: datetime) -> None:
-    """`moderate`, inside the caller's transaction on a comment it has locked (a one-click link's use)."""
+    """`moderate`, inside the caller's transaction on a comment it has locked (a one-click link's use).
+
+    Approving also dismisses the comment's open reports: the moderator has judged it fit to
+    publish, and the reports that held it must not hold it again at the next one."""
     if new_status == Status.APPROVED or comment.status == Status.APPROVED:
         bump_version(db, comment.article_id, approved_at=now if new_status == Status.APPROVED else None)
+    dismissed = reports.dismiss_open(db, comment.id, now) if new_status == Status.APPROVED else 0
     if new_status == Status.DELETED:
         outbox.record(db, events.DELETED, comment, new_status, now)
         db.delete(comment)
     else:
         comment.status, comment.updated_at = new_status, now
         outbox.record(db, events.BY_STATE[new_status], comment, new_status, now)
-    db.add(audit_entry(moderator, str(new_status), now, via, comment_id=comment.id,
-                       article_id=comment.article_id))
+    db.add(audit_entry(moderator, str(new_status), now, via, comment_id=comment.id, article_id=comment.article_id,
+                       detail=f"{dismissed} open report{'s' * (dismissed != 1)} dismissed" if dismissed else None))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ when MODERATION_RATELIMIT_STORAGE names one. Clients are keyed by address: IPv4-
 IPv6 counts as IPv4, and IPv6 by its /64, which one subscriber usually holds whole.
 Submissions are counted by `spend_submission`, which the intake calls once a submission
 has passed the cheap checks and before any costly work: an invalid field costs nothing,
-everything past that counts.
+everything past that counts. Readers' reports are counted the same way by `spend_report`,
+under limits of their own, before the comment is even looked up.
 """
 
 from __future__ import annotations
@@ -123,8 +124,8 @@ class RateLimited(ApiError):
     message = "Too many submissions from your address; please wait and try again."
 
 
-def spend(limits_text: str, scope: str, key: str) -> None:
-    """Count one request against each limit, or raise RateLimited (429, Retry-After).
+def spend(limits_text: str, scope: str, key: str, message: str | None = None) -> None:
+    """Count one request against each limit, or raise RateLimited (429, Retry-After; message: what it says).
 
     Each hit increments first and then compares, in one step of the storage (an upsert
     returning the count, or Redis INCR), so simultaneous requests cannot all slip past.
@@ -136,10 +137,22 @@ def spend(limits_text: str, scope: str, key: str) -> None:
     for item in parse_many(limits_text):
         if not strategy.hit(item, scope, key):
             wait = strategy.get_window_stats(item, scope, key).reset_time - time.time()
-            raise RateLimited(headers={"Retry-After": str(max(1, math.ceil(wait)))})
+            raise RateLimited(message, headers={"Retry-After": str(max(1, math.ceil(wait)))})
 
 
 def spend_submission(address: str | None) -> None:
     """Count a submission that passed the cheap checks against its client's limits."""
     config = current_app.config
     spend(submission_limits(config["RATELIMIT"], config["FLOOD_SECONDS"]), "submissions", client_key(address))
+
+
+def report_limits(rate: str, report_rate: str) -> str:
+    """The reports' limit: none when per-client limits are off altogether (rate empty) or its own is."""
+    return report_rate if rate else ""
+
+
+def spend_report(address: str | None) -> None:
+    """Count a valid report against its client's limits (before any database read about it)."""
+    config = current_app.config
+    spend(report_limits(config["RATELIMIT"], config["REPORT_RATELIMIT"]), "reports", client_key(address),
+          "Too many reports from your address; please wait and try again.")

@@ -2,9 +2,10 @@
 
 The document (`FORMAT`, `VERSION`) holds the articles with their settings, every comment with
 its state, thread, dates, text and HTML, name, website, email (opened: the export is for the
-site's owner and says it holds personal data) and IP, the word lists and blocks, and the
-audit log; never moderators, tokens, secrets or readers' notice consents (which a restored
-site asks again). An email block holds a keyed digest, which only the same secret key reads.
+site's owner and says it holds personal data) and IP, readers' reports (dismissed ones too),
+the word lists and blocks, and the audit log; never moderators, tokens, secrets or readers'
+notice consents (which a restored site asks again). An email block and a report's reader
+hold keyed digests, which only the same secret key matches again.
 
 Restoring is idempotent. The document carries its database's own key (`SiteIdentity`): into
 that database, or into an empty one (which takes the key), every comment keeps its id, and one
@@ -31,6 +32,7 @@ from moderation.core.times import timestamp
 from moderation.store.audit import audit_entry
 from moderation.store.database import dialect_insert, session, writing
 from moderation.store.models import Article, AuditEntry, Block, Comment, Moderator, SiteIdentity, WordEntry
+from moderation.store.report_models import Report
 
 FORMAT, VERSION = "comment-moderation-export", 1
 BATCH = 1000
@@ -74,6 +76,10 @@ def export(vault: EmailVault, now: datetime) -> Iterator[dict[str, Any]]:
             or None, "ip": comment.ip, "commenter_key_hash": comment.commenter_key_hash, "text": comment.body_text,
             "html": comment.body_html, "created_at": timestamp(comment.created_at),
             "updated_at": timestamp(comment.updated_at), "source": comment.source}}
+    for report in db.scalars(select(Report).order_by(Report.id).execution_options(yield_per=BATCH)):
+        yield {"part": "reports", "row": {
+            "comment_id": report.comment_id, "reader": report.reader, "reason": report.reason, "note": report.note,
+            "created_at": timestamp(report.created_at), "dismissed_at": _when(report.dismissed_at)}}
     for word in db.scalars(select(WordEntry).order_by(WordEntry.list, WordEntry.word)):
         yield {"part": "words", "row": {"list": word.list, "word": word.word, "created_at": timestamp(word.created_at)}}
     for block in db.scalars(select(Block).order_by(Block.kind, Block.value)):
@@ -87,7 +93,7 @@ def export(vault: EmailVault, now: datetime) -> Iterator[dict[str, Any]]:
             "created_at": timestamp(entry.created_at)}}
 
 
-PARTS = ("articles", "comments", "words", "blocks", "audit")
+PARTS = ("articles", "comments", "reports", "words", "blocks", "audit")
 
 
 def write(out: IO[str], vault: EmailVault, now: datetime) -> Counter[str]:

@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from moderation.core.reports import MAX_NOTE, REASONS
 from moderation.store.models import Base, UTCDateTime
 
-REASONS = ("spam", "abuse", "off-topic", "other")
-MAX_NOTE = 500
+__all__ = ["MAX_NOTE", "REASONS", "Report"]
 
 
 class Report(Base):

@@ -27,6 +27,7 @@ from moderation.store.audit import audit_entry
 from moderation.store.database import dialect_insert, writing
 from moderation.store.dump import BATCH, FORMAT, VERSION, site_key
 from moderation.store.models import Article, AuditEntry, Block, Comment, WordEntry
+from moderation.store.report_models import MAX_NOTE, REASONS, Report
 from moderation.store.rules import bump_rules
 from moderation.store.versions import bump_version
 from moderation.transfer.records import SourceError
@@ -64,6 +65,7 @@ def restore(document: Mapping[str, Any], vault: EmailVault, now: datetime) -> Re
     done.same_site = ours == document.get("site")
     _articles(document.get("articles") or [], done, now)
     ids = _comments(document.get("comments") or [], document.get("site"), vault, done)
+    _reports(document.get("reports") or [], ids, done)
     _rules(document.get("words") or [], document.get("blocks") or [], done)
     _audit(document.get("audit") or [], ids, done)
     with writing() as db:
@@ -194,6 +196,36 @@ def _rules(words: Sequence[Any], blocks: Sequence[Any], done: Restored) -> None:
                     done.problems.append(f"{part}, row {position}: {_why(error)}")
                     continue
                 (done.counts if written is not None else done.already)[part] += 1
+
+
+def _reports(rows: Sequence[Any], ids: Mapping[int, int], done: Restored) -> None:
+    """Readers' reports of the comments restored (or found there): one per reader and comment, as ever."""
+    with writing() as db:
+        dialect = db.get_bind().dialect.name
+        for position, row in enumerate(rows, 1):
+            try:
+                values = _report_values(row, ids)
+            except (KeyError, TypeError, ValueError) as error:
+                done.problems.append(f"reports, row {position}: {_why(error)}")
+                continue
+            written = db.scalar(dialect_insert(dialect, Report).values(**values).on_conflict_do_nothing(
+                index_elements=[Report.comment_id, Report.reader]).returning(Report.id))
+            (done.counts if written is not None else done.already)["reports"] += 1
+
+
+def _report_values(row: Mapping[str, Any], ids: Mapping[int, int]) -> dict[str, Any]:
+    """The columns of one exported report, checked; KeyError, TypeError or ValueError for a bad row."""
+    comment_id = ids.get(row["comment_id"]) if isinstance(row["comment_id"], int) else None
+    if comment_id is None:
+        raise ValueError(f"its comment {row['comment_id']!r} is not in the export")
+    reader, reason, note = row["reader"], row["reason"], row.get("note")
+    if not isinstance(reader, str) or not 1 <= len(reader) <= 64 or reason not in REASONS:
+        raise ValueError("its reader must be a digest and its reason one of " + ", ".join(REASONS))
+    if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
+        raise ValueError(f"its note must be a text of at most {MAX_NOTE} characters")
+    return {"comment_id": comment_id, "reader": reader, "reason": reason, "note": note,
+            "created_at": _date(row["created_at"]),
+            "dismissed_at": _date(row["dismissed_at"]) if row.get("dismissed_at") else None}
 
 
 def _audit(rows: Sequence[Any], ids: Mapping[int, int], done: Restored) -> None:

@@ -1,8 +1,8 @@
 """CORS: only MODERATION_ALLOWED_ORIGINS may call the public API from a browser.
 
-The public routes — an article's comments and the counts — answer allowed origins,
-preflight included. The moderators' token API and every other route get no CORS
-headers at all, so no web page can use a visitor's browser to reach them.
+The public routes — an article's comments, the counts, the form token and a comment's
+reports — answer allowed origins, preflight included. The moderators' token API and every
+other route get no CORS headers at all, so no web page can use a visitor's browser to reach them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from flask_cors import CORS
 
 from moderation.core.origins import normalized_origins
 
-PUBLIC_API = re.compile(r"/api/v1/(?:articles/.+/comments|counts|form-token)\Z")
+PUBLIC_API = re.compile(r"/api/v1/(?:articles/.+/comments|counts|form-token|comments/[^/]+/reports)\Z")
 PREFLIGHT_MAX_AGE = 7200  # Chromium's ceiling; Firefox allows a day
 
 

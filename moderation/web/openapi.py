@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from moderation.core.reports import MAX_NOTE, REASONS
 from moderation.core.submissions import MAX_ID
 from moderation.web import openapi_patterns as pattern
 
@@ -76,6 +77,17 @@ SUBMISSION = {
     },
 }
 
+REPORT = {
+    "type": "object", "required": ["reason"],
+    "description": "A reader's report of a published comment. Each invalid field is named in the 422's `fields`.",
+    "properties": {
+        "reason": {"enum": list(REASONS)},
+        "note": {"anyOf": [{"type": "null"}, _string(pattern.NOTE)],
+                 "description": f"Optional: at most {MAX_NOTE} characters once trimmed (CR LF and CR count as one "
+                                "line break); no control characters but tabs and line breaks. Shown to moderators."},
+    },
+}
+
 AUTHOR = {"type": "object", "required": ["name", "website", "avatar"], "properties": {
     "name": {"type": "string"}, "website": {"type": ["string", "null"]},
     "avatar": _string(pattern.AVATAR)}}
@@ -86,7 +98,8 @@ STATUS = {"enum": ["pending", "approved", "rejected", "spam"]}
 MODERATOR_FIELDS = {
     **PUBLIC_FIELDS, "status": STATUS, "reason": {"type": ["string", "null"]}, "article_id": {"type": "string"},
     "email": {"type": ["string", "null"], "description": "null when the key that sealed it is gone."},
-    "ip": {"type": ["string", "null"]}, "body": {"type": "string"}, "updated_at": WHEN}
+    "ip": {"type": ["string", "null"]}, "body": {"type": "string"}, "updated_at": WHEN,
+    "reports": {"type": "integer", "minimum": 0, "description": "Readers' reports of it still open (not dismissed)."}}
 NEXT = {"type": ["string", "null"], "description": "The `after` of the next page; null on the last."}
 KEY = _string(pattern.COMMENTER_KEY)
 
@@ -109,6 +122,9 @@ SCHEMAS: dict[str, Any] = {
         "comments": {"type": "array", "items": _ref("ModeratorComment")}, "next": NEXT}},
     "Moderated": {"type": "object", "required": ["id", "status"], "properties": {
         "id": ID, "status": {"enum": ["approved", "rejected", "spam", "deleted"]}}},
+    "Report": REPORT,
+    "Received": {"type": "object", "required": ["status", "message"], "properties": {
+        "status": {"const": "received"}, "message": {"type": "string"}}},
     "FormToken": {"type": "object", "required": ["form_token", "min_seconds", "notices"], "properties": {
         "form_token": {"type": "string"}, "min_seconds": {"type": "number", "minimum": 0},
         "notices": {"type": "boolean", "description": "Whether the form may offer email notices (mail is set up)."}}},
@@ -125,7 +141,8 @@ ERRORS = {
     413: ("too_large", "The body is over MODERATION_MAX_REQUEST_BYTES"),
     415: ("unsupported_media_type", "The body is not application/json"),
     422: ("validation_failed", "`fields` names every invalid field or parameter"),
-    429: ("rate_limited", "Over MODERATION_RATELIMIT; Retry-After says when to try again"),
+    429: ("rate_limited", "Over MODERATION_RATELIMIT (reports: MODERATION_REPORT_RATELIMIT); Retry-After says when "
+                          "to try again"),
     500: ("internal_error", "An unexpected failure; the message carries the request id"),
     503: ("unavailable", "Every database connection is busy; Retry-After says when to try again"),
 }
@@ -236,6 +253,13 @@ def paths() -> dict[str, Any]:
             "requestBody": _body({"type": "object", "required": ["action"], "properties": {
                 "action": {"enum": ["approve", "reject", "spam", "delete"]}}}),
             "responses": _responses(200, 400, 401, 404, 413, 415, 422, 503, ok=_ref("Moderated"),
+                                    invalid="invalid_json")}},
+        "/api/v1/comments/{comment_id}/reports": {"post": {
+            "operationId": "reportComment", "summary": "Report a published comment to the moderators (once per reader)",
+            "parameters": [_param("comment_id", "path", ID, "A comment that is not published (or does not exist) is "
+                                                            "404, the same either way.")],
+            "requestBody": _body(_ref("Report")),
+            "responses": _responses(202, 400, 404, 413, 415, 422, 429, 503, ok=_ref("Received"),
                                     invalid="invalid_json")}},
         "/api/v1/form-token": {"get": {
             "operationId": "formToken", "summary": "A one-use token for a form shown now on one article",

@@ -28,6 +28,8 @@ NAME = "^" + _trimmed(VISIBLE_NO_OVERRIDE, f"[^{CONTROL}{BIDI_OVERRIDES}]", 100)
 BODY = "^" + _trimmed(VISIBLE, BODY_CHAR, 5000) + "$"  # CR LF and CR are one line break: a bound, not exact
 TITLE = "^(?:" + _trimmed(VISIBLE_NO_OVERRIDE, f"[^{CONTROL}{BIDI_OVERRIDES}]", 300) + f"|{PADDING})$"
 BLANK = f"^{PADDING}$"
+# A report's note: blank, or 1–500 characters once trimmed, with the body's characters.
+NOTE = "^(?:" + _trimmed(VISIBLE, BODY_CHAR, 500) + f"|{PADDING})$"
 
 # --- Email: email-validator's syntax, no deliverability check, for ASCII addresses ---
 # A dot-atom, "@", two or more host labels of 1–63 letters, digits and inner hyphens (never

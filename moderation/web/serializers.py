@@ -19,10 +19,11 @@ def public_comment(comment: Any) -> dict[str, Any]:
     return public_fields(comment)
 
 
-def moderator_comment(comment: Comment, vault: EmailVault) -> dict[str, Any]:
+def moderator_comment(comment: Comment, vault: EmailVault, reports: int = 0) -> dict[str, Any]:
     """A comment as moderators see it: the public fields plus the private ones.
 
-    `email` is null when the key that sealed it is no longer configured, or its author's data was erased.
+    `email` is null when the key that sealed it is no longer configured, or its author's data was erased;
+    `reports` is how many readers' reports of it are open (not dismissed).
     """
     return {
         **public_comment(comment),
@@ -33,4 +34,5 @@ def moderator_comment(comment: Comment, vault: EmailVault) -> dict[str, Any]:
         "ip": comment.ip,
         "body": comment.body_text,
         "updated_at": timestamp(comment.updated_at),
+        "reports": reports,
     }

@@ -19,15 +19,15 @@ from moderation.web.responses import respond
 def init_app(app: Flask) -> None:
     """Register the moderators' pages with their session cookie and the CSRF error page."""
     from moderation.web.moderate import (
-        articles, links, login, notices, people, queue, rules, sessions, site_export, team, webhooks)
+        articles, links, login, notices, people, queue, reports, rules, sessions, site_export, team, webhooks)
 
     app.config.update(SESSION_COOKIE_NAME="moderation_session", SESSION_COOKIE_PATH=sessions.SESSION_PATH,
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=None,
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_MAX_HOURS"]))
     app.session_interface = sessions.SessionInterface()
     app.register_error_handler(CSRFError, _csrf_failed)
-    for blueprint in (login.bp, queue.bp, rules.bp, articles.bp, team.bp, people.bp, webhooks.bp, links.bp,
-                      notices.bp, site_export.bp):
+    for blueprint in (login.bp, queue.bp, reports.bp, rules.bp, articles.bp, team.bp, people.bp, webhooks.bp,
+                      links.bp, notices.bp, site_export.bp):
         app.register_blueprint(blueprint)
 
 

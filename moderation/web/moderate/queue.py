@@ -23,6 +23,7 @@ from moderation.core.queue_query import (
     plural,
     safe_return,
 )
+from moderation.core.reports import is_held_by_reports
 from moderation.core.status import ACTIONS, QUEUE_STATUSES, Status
 from moderation.core.submissions import parse_body
 from moderation.errors import ValidationFailed
@@ -30,6 +31,7 @@ from moderation.shared import now, shared
 from moderation.store import audit as audit_log
 from moderation.store import moderators
 from moderation.store import queue as queue_store
+from moderation.store import reports as report_store
 from moderation.web.moderate.chrome import back_to_comment, install
 from moderation.web.moderate.sessions import login_required
 from moderation.web.responses import wants_json
@@ -45,9 +47,11 @@ def index() -> str:
     """The queue: one state's comments, filtered and searched, one page at a time."""
     query = parse_query(request.args)
     digests = shared().vault.digests(query.search) if "@" in query.search else ()
-    counts = queue_store.status_counts(query.article)
-    return render_template("moderate/queue.html", query=query, page=queue_store.page(query, digests),
-                           tabs=QUEUE_STATUSES, counts=counts, select_all=request.args.get("select") == "all",
+    counts, found = queue_store.status_counts(query.article), queue_store.page(query, digests)
+    return render_template("moderate/queue.html", query=query, page=found, tabs=QUEUE_STATUSES, counts=counts,
+                           reports=report_store.open_reports(item.comment.id for item in found.items),
+                           held_by_reports=is_held_by_reports,
+                           select_all=request.args.get("select") == "all",
                            pending_total=None if query.article else counts[Status.PENDING])
 
 
