@@ -18,7 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from moderation import cli, settings
     from moderation.shared import KEY
     from moderation.store import database
-    from moderation.web import api, cors, fastpath, feeds, moderate, pages, readers, responses
+    from moderation.web import api, compression, cors, fastpath, feeds, moderate, pages, readers, reports, responses
 
     app = Flask(__name__, instance_relative_config=True)
     settings.load_settings(app, test_config)
@@ -32,13 +32,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(readers.bp)
     app.register_blueprint(feeds.bp)  # after api.init_app: its article id converter
-    # Every POST needs its token but the token API's (no cookies), the public form's, and the
-    # readers' links' (the signed link is the credential; a one-click unsubscribe has no cookie).
+    app.register_blueprint(reports.bp)
+    # Every POST needs its token but the token API's and readers' reports (no cookies), the public form's,
+    # and the readers' links' (the signed link is the credential; a one-click unsubscribe has no cookie).
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)
+    csrf.exempt(reports.bp)
     csrf.exempt(pages.bp)
     csrf.exempt(readers.bp)
     moderate.init_app(app)
+    compression.init_app(app)  # text answers in brotli or gzip, for clients that take them
     app.before_request(app.extensions[KEY].housekeeper.start)  # the retention purge, on its own
 
     cli.init_app(app)

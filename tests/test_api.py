@@ -26,9 +26,20 @@ def test_submission_is_accepted_and_pending(client) -> None:  # type: ignore[no-
     assert response.status_code == 202
     assert response.json == {"id": response.json["id"], "status": "pending",
                              "message": "Your comment is awaiting moderation.",
-                             "commenter_key": response.json["commenter_key"]}
+                             "commenter_key": response.json["commenter_key"], "avatar": response.json["avatar"]}
     assert response.json["commenter_key"].startswith("ck_")
     assert "ann@example.org" not in response.get_data(as_text=True)
+
+
+def test_a_pending_comment_is_told_the_avatar_it_will_have_and_no_one_elses(client, token) -> None:  # type: ignore[no-untyped-def]
+    mine = submit(client, email="ann@example.org")
+    assert moderate(client, token, mine.json["id"], "approve").status_code == 200
+    public = client.get("/api/v1/articles/12345/comments").json["comments"][0]["author"]["avatar"]
+    assert mine.json["avatar"] == public and re.fullmatch(r"/avatars/[0-9a-f]{16}\.svg", public)
+    again = submit(client, body="Another, with my key", commenter_key=mine.json["commenter_key"])
+    assert again.json["avatar"] == public  # proven by the commenter key: the same picture
+    stranger = submit(client, body="Typing Ann's address", email="ann@example.org")
+    assert stranger.json["avatar"] != public  # without the key, her address draws another picture
 
 
 @pytest.mark.parametrize("data, content_type, status, code", [
@@ -339,15 +350,19 @@ def test_public_answers_carry_no_cookie(client, token) -> None:  # type: ignore[
         assert "Cookie" not in response.headers.get("Vary", "")
 
 
+ENCODINGS = [None, "gzip, deflate, br", "gzip", "br;q=0.5, gzip", "identity"]
+
+
 @pytest.mark.parametrize("origin", [None, "https://blog.example", "https://BLOG.example", "https://evil.example"])
-@pytest.mark.parametrize("query", ["", "?limit=50"])
-def test_the_revalidation_shortcut_answers_as_the_view_does(database_url, origin, query) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("query", ["", "?limit=50", "?order=newest", "?limit=3&order=oldest"])
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_the_revalidation_shortcut_answers_as_the_view_does(database_url, origin, query, encoding) -> None:  # type: ignore[no-untyped-def]
     app = make_app(database_url, ALLOWED_ORIGINS="https://blog.example")
     client = app.test_client()
     approved(client, add_moderator(app))
     url = f"/api/v1/articles/12345/comments{query}"
     headers = {"If-None-Match": client.get(url).headers["ETag"], "X-Request-ID": "req-1",
-               **({"Origin": origin} if origin else {})}
+               **({"Origin": origin} if origin else {}), **({"Accept-Encoding": encoding} if encoding else {})}
     shortcut = app.wsgi_app
     shortcut.wsgi_app, flask_app = _refuse, shortcut.wsgi_app  # Flask must not be asked
     fast = client.get(url, headers=headers)
@@ -358,15 +373,17 @@ def test_the_revalidation_shortcut_answers_as_the_view_does(database_url, origin
 
 
 @pytest.mark.parametrize("origin", [None, "https://blog.example", "https://evil.example"])
-@pytest.mark.parametrize("query", ["", "?limit=50", "?limit=2"])
-def test_the_shortcut_serves_a_cached_page_as_the_view_does(database_url, origin, query) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("query", ["", "?limit=50", "?limit=2", "?order=newest&limit=2"])
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_the_shortcut_serves_a_cached_page_as_the_view_does(database_url, origin, query, encoding) -> None:  # type: ignore[no-untyped-def]
     app = make_app(database_url, ALLOWED_ORIGINS="https://blog.example")
     client = app.test_client()
     token = add_moderator(app)
-    for body in ("one", "two", "three"):
+    for body in ("one", "two", "three " * 100):  # over the size worth compressing
         approved(client, token, body=body)
     url = f"/api/v1/articles/12345/comments{query}"
-    headers = {"X-Request-ID": "req-2", **({"Origin": origin} if origin else {})}
+    headers = {"X-Request-ID": "req-2", **({"Origin": origin} if origin else {}),
+               **({"Accept-Encoding": encoding} if encoding else {})}
     assert client.get(url).status_code == 200  # rendered by Flask, now in this worker's cache
     shortcut = app.wsgi_app
     shortcut.wsgi_app, flask_app = _refuse, shortcut.wsgi_app  # Flask must not be asked

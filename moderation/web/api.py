@@ -19,7 +19,8 @@ from moderation.core.submissions import MAX_ID
 from moderation.errors import ApiError, NotFound, ValidationFailed
 from moderation.intake import accept, check_article_id
 from moderation.shared import now, shared
-from moderation.store import comments
+from moderation.store import comments, reports
+from moderation.web import compression
 from moderation.web.auth import token_required
 from moderation.web.listing import Listing, read_after, read_limit, read_listing, split_page
 from moderation.web.openapi import document
@@ -70,7 +71,10 @@ def submit_comment(article_id: str) -> tuple[dict[str, Any], int]:
     comment, key = accepted.comment, accepted.commenter_key
     if comment.status == Status.APPROVED:
         return {"id": comment.id, "status": "approved", "comment": public_comment(comment), "commenter_key": key}, 201
-    return {"id": comment.id, "status": "pending", "message": PENDING_MESSAGE, "commenter_key": key}, 202
+    # The avatar the comment will show, for the author's own view of it while it waits. It is drawn
+    # from the email *and* the commenter key: someone else's address draws a picture unlike theirs.
+    return {"id": comment.id, "status": "pending", "message": PENDING_MESSAGE, "commenter_key": key,
+            "avatar": f"/avatars/{comment.avatar}.svg"}, 202
 
 
 @bp.get("/form-token")
@@ -90,10 +94,14 @@ def form_token() -> tuple[dict[str, Any], int, dict[str, str]]:
 def list_comments(article_id: str) -> Response:
     """Approved comments, oldest (or newest thread) first, with ETag revalidation."""
     listing = read_listing(article_id)
-    headers = {"Cache-Control": "public, no-cache", "ETag": f'"{listing.public.etag}"'}
+    encoding = compression.chosen(request.headers.get("Accept-Encoding"))
+    headers = {"Cache-Control": "public, no-cache", "ETag": compression.etag_value(listing.public.etag, encoding)}
     if request.if_none_match.contains_weak(listing.public.etag):
+        compression.add_headers(headers, None)
         return Response(status=304, headers=headers)
-    body = shared().pages.get_or_render(listing.key("json"), lambda: _render_page(listing))
+    pages, key = shared().pages, listing.key("json")
+    body, sent = compression.encoded(pages, key, pages.get_or_render(key, lambda: _render_page(listing)), encoding)
+    compression.add_headers(headers, sent)
     return Response(body, mimetype="application/json", headers=headers)
 
 
@@ -125,7 +133,9 @@ def moderation_queue() -> dict[str, Any]:
         raise ValidationFailed({"status": "must be one of " + ", ".join(QUEUE_STATUSES)})
     limit, after = read_limit(), read_after(f"queue:{status}", lambda position: isinstance(position, int)) or 0
     rows, next_cursor = split_page(list(comments.in_state(Status(status), limit, after)), limit, f"queue:{status}")
-    return {"comments": [moderator_comment(row, shared().vault) for row in rows], "next": next_cursor}
+    reported = reports.open_counts(row.id for row in rows)
+    return {"comments": [moderator_comment(row, shared().vault, reported.get(row.id, 0)) for row in rows],
+            "next": next_cursor}
 
 
 @bp.post("/moderation/comments/<comment_id>")

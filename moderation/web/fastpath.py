@@ -21,6 +21,7 @@ from werkzeug.http import parse_etags
 from moderation.core.origins import normalized_origins
 from moderation.core.submissions import ARTICLE_ID
 from moderation.shared import now, of
+from moderation.web import compression
 from moderation.web.responses import make_request_id
 
 if TYPE_CHECKING:
@@ -73,19 +74,26 @@ class Revalidation:
         except Exception:  # noqa: BLE001 -- Flask's path will answer, and log, properly
             return None
         environ[KNOWN_VERSION] = (match[1], public)  # on a miss, Flask need not look again
+        encoding = compression.chosen(environ.get("HTTP_ACCEPT_ENCODING"))
         if "HTTP_IF_NONE_MATCH" in environ and parse_etags(environ["HTTP_IF_NONE_MATCH"]).contains_weak(public.etag):
-            return "304 NOT MODIFIED", self._headers(environ, public.etag), []
+            return "304 NOT MODIFIED", self._headers(environ, public.etag, encoding, None), []
         found = {name[:-1]: value for name, value in first_page.groupdict().items() if value}
         limit, order = int(found.get("limit", DEFAULT_LIMIT)), found.get("order", "oldest")
-        page = self.shared.pages.get(page_key("json", match[1], public, order, limit, None))
+        key = page_key("json", match[1], public, order, limit, None)
+        page = self.shared.pages.get(key)
         if page is None:
             return None
-        content = [("Content-Type", "application/json"), ("Content-Length", str(len(page)))]
-        return "200 OK", content + self._headers(environ, public.etag), [page]
+        body, sent = compression.encoded(self.shared.pages, key, page, encoding)
+        content = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        return "200 OK", content + self._headers(environ, public.etag, encoding, sent), [body]
 
-    def _headers(self, environ: dict[str, Any], etag: str) -> list[tuple[str, str]]:
+    def _headers(self, environ: dict[str, Any], etag: str, encoding: str | None,
+                 sent: str | None) -> list[tuple[str, str]]:
         """The headers api.list_comments sends with the page (a test compares them)."""
-        headers = [("Cache-Control", CACHE_CONTROL), ("ETag", f'"{etag}"'), ("Vary", "Origin")]
+        vary = "Accept-Encoding, Origin"
+        headers = [("Cache-Control", CACHE_CONTROL), ("ETag", compression.etag_value(etag, encoding)), ("Vary", vary)]
+        if sent:
+            headers.append(("Content-Encoding", sent))
         origin = environ.get("HTTP_ORIGIN")
         if origin is not None and origin.lower() in self.allowed_origins:
             headers += [("Access-Control-Allow-Origin", origin), ("Access-Control-Expose-Headers", "Retry-After")]

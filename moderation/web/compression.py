@@ -1,0 +1,85 @@
+"""Text responses compressed for clients that accept it: brotli or gzip, never both, never
+for a body too small to gain.
+
+Flask-Compress compresses every text response as it leaves (pages, embed.js, catalogues,
+feeds, avatars). The public list and the HTML fragment are compressed here instead: each
+rendered page is compressed once per encoding and kept in the page cache beside it, so the
+WSGI shortcut (`fastpath`) and the views send the same bytes without compressing again.
+A compressed answer's ETag is weak (as nginx makes it): the same page in another encoding
+is not byte-for-byte the same, and the list revalidates by weak comparison anyway.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Hashable
+
+import brotli
+from flask import Flask, Response
+from flask_compress import Compress
+from werkzeug.datastructures import Headers
+from werkzeug.http import parse_accept_header
+
+from moderation.web.pagecache import PageCache
+
+ENCODINGS = ("br", "gzip")  # brotli first: smaller at the same cost
+MIN_SIZE = 500  # below this the headers cost more than the bytes saved
+BROTLI_QUALITY, GZIP_LEVEL = 5, 6
+TEXT_TYPES = ["text/html", "text/css", "text/plain", "text/xml", "text/javascript", "application/javascript",
+              "application/json", "application/atom+xml", "image/svg+xml"]
+
+
+MAX_BUFFERED = 1 << 20  # a text file sent from disk (embed.js, a stylesheet) is read to be compressed
+
+
+def init_app(app: Flask) -> None:
+    """Compress every text response that the views below did not compress already."""
+    app.config.update(COMPRESS_ALGORITHM=list(ENCODINGS), COMPRESS_MIMETYPES=TEXT_TYPES, COMPRESS_MIN_SIZE=MIN_SIZE,
+                      COMPRESS_BR_LEVEL=BROTLI_QUALITY, COMPRESS_LEVEL=GZIP_LEVEL, COMPRESS_STREAMS=False)
+    Compress(app)
+    app.after_request(_read_small_files)  # registered after Compress's hook, so it runs before it
+
+
+def _read_small_files(response: Response) -> Response:
+    """A small text file streamed from disk, read into memory so that Flask-Compress can compress it."""
+    if (response.is_streamed and response.direct_passthrough and response.mimetype in TEXT_TYPES
+            and (response.content_length or MAX_BUFFERED + 1) <= MAX_BUFFERED):
+        response.direct_passthrough = False
+        response.make_sequence()
+    return response
+
+
+def chosen(accept_encoding: str | None) -> str | None:
+    """The encoding to send for this Accept-Encoding: the client's most preferred of ours, or None."""
+    if not accept_encoding:
+        return None
+    accepted = parse_accept_header(accept_encoding)
+    best = max(ENCODINGS, key=lambda encoding: (accepted[encoding], -ENCODINGS.index(encoding)))
+    return best if accepted[best] > 0 else None
+
+
+def compress(body: bytes, encoding: str) -> bytes:
+    """The body in one of ENCODINGS (gzip with no timestamp, so the same page gives the same bytes)."""
+    if encoding == "br":
+        return bytes(brotli.compress(body, quality=BROTLI_QUALITY))
+    return gzip.compress(body, GZIP_LEVEL, mtime=0)
+
+
+def encoded(pages: PageCache, key: Hashable, body: bytes, encoding: str | None) -> tuple[bytes, str | None]:
+    """The page in the chosen encoding (None when too small to gain), compressed once and kept beside it."""
+    if encoding is None or len(body) < MIN_SIZE:
+        return body, None
+    return pages.get_or_render((key, encoding), lambda: compress(body, encoding)), encoding
+
+
+def etag_value(etag: str, encoding: str | None) -> str:
+    """The ETag header of a page for a client that takes `encoding`: weak when it may go out compressed."""
+    return f'W/"{etag}"' if encoding else f'"{etag}"'
+
+
+def add_headers(headers: Headers | dict[str, str], encoding: str | None) -> None:
+    """Content-Encoding for a compressed body; Vary: Accept-Encoding always (the answer depends on it)."""
+    if encoding:
+        headers["Content-Encoding"] = encoding
+    vary = headers.get("Vary")
+    headers["Vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"

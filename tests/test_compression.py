@@ -1,0 +1,68 @@
+"""Text answers compressed for clients that take it (brotli, gzip), the same bytes once
+decoded, revalidating as before; small answers and clients that take neither get plain text."""
+
+from __future__ import annotations
+
+import gzip
+
+import brotli
+import pytest
+
+from helpers import approved
+
+LIST = "/api/v1/articles/12345/comments"
+
+
+def decoded(response) -> bytes:  # type: ignore[no-untyped-def]
+    body, encoding = response.get_data(), response.headers.get("Content-Encoding")
+    return {"br": brotli.decompress, "gzip": gzip.decompress, None: bytes}[encoding](body)
+
+
+@pytest.fixture
+def comments(client, token) -> None:  # type: ignore[no-untyped-def]
+    for n in range(6):
+        approved(client, token, body=f"Comment number {n}, long enough to be worth compressing. " * 3)
+
+
+@pytest.mark.parametrize("path", [LIST, LIST + "?order=newest", "/articles/12345/comments.html", "/embed.js",
+                                  "/demo/", "/feeds/articles/12345.atom", "/api/v1/openapi.json"])
+@pytest.mark.parametrize("accept, expected", [("br, gzip", "br"), ("gzip, deflate, br", "br"), ("gzip", "gzip"),
+                                              ("br;q=0.4, gzip;q=0.8", "gzip"), ("identity", None), ("", None)])
+def test_text_goes_out_compressed_when_the_client_takes_it(client, comments, path, accept, expected) -> None:  # type: ignore[no-untyped-def]
+    with client.get(path) as plain, client.get(path, headers={"Accept-Encoding": accept}) as response:
+        assert response.status_code == plain.status_code == 200
+        assert response.headers.get("Content-Encoding") == expected
+        assert "Accept-Encoding" in response.headers["Vary"]
+        assert decoded(response) == plain.get_data()
+        if expected:
+            assert len(response.get_data()) < len(plain.get_data()) / 2
+
+
+def test_the_list_is_compressed_once_per_version_and_encoding(client, comments) -> None:  # type: ignore[no-untyped-def]
+    first = client.get(LIST, headers={"Accept-Encoding": "gzip"})
+    again = client.get(LIST, headers={"Accept-Encoding": "gzip"})
+    assert first.get_data() == again.get_data()  # from the cache: gzip without a timestamp
+    assert first.headers["Content-Length"] == str(len(first.get_data()))
+
+
+def test_a_compressed_list_revalidates_with_either_etag(client, comments) -> None:  # type: ignore[no-untyped-def]
+    plain = client.get(LIST)
+    packed = client.get(LIST, headers={"Accept-Encoding": "br"})
+    assert packed.headers["ETag"] == "W/" + plain.headers["ETag"]  # weak: another encoding, the same page
+    for etag in (plain.headers["ETag"], packed.headers["ETag"]):
+        for accept in ("br", ""):
+            assert client.get(LIST, headers={"If-None-Match": etag, "Accept-Encoding": accept}).status_code == 304
+
+
+def test_small_answers_stay_plain(client) -> None:  # type: ignore[no-untyped-def]
+    for path in (LIST, "/api/v1/counts?article=12345", "/healthz"):
+        response = client.get(path, headers={"Accept-Encoding": "br, gzip"})
+        assert "Content-Encoding" not in response.headers and len(response.get_data()) < 500
+
+
+def test_embed_js_revalidates_when_compressed(client) -> None:  # type: ignore[no-untyped-def]
+    with client.get("/embed.js", headers={"Accept-Encoding": "br"}) as first:
+        assert first.headers["Content-Encoding"] == "br"
+        etag = first.headers["ETag"]
+    with client.get("/embed.js", headers={"Accept-Encoding": "br", "If-None-Match": etag}) as again:
+        assert again.status_code == 304
