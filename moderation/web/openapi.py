@@ -108,13 +108,15 @@ SCHEMAS: dict[str, Any] = {
     "Author": AUTHOR,
     "PublicComment": {"type": "object", "required": list(PUBLIC_FIELDS), "properties": PUBLIC_FIELDS},
     "ModeratorComment": {"type": "object", "required": list(MODERATOR_FIELDS), "properties": MODERATOR_FIELDS},
-    "Page": {"type": "object", "required": ["article_id", "count", "comments", "next"], "properties": {
+    "Page": {"type": "object", "required": ["article_id", "count", "closed", "comments", "next"], "properties": {
         "article_id": {"type": "string"}, "count": {"type": "integer", "minimum": 0},
+        "closed": {"type": "boolean", "description": "Closed to new comments (show no form)."},
         "comments": {"type": "array", "items": _ref("PublicComment")}, "next": NEXT}},
     "Approved": {"type": "object", "required": ["id", "status", "comment", "commenter_key"], "properties": {
         "id": ID, "status": {"const": "approved"}, "comment": _ref("PublicComment"), "commenter_key": KEY}},
-    "Pending": {"type": "object", "required": ["id", "status", "message", "commenter_key"], "properties": {
-        "id": ID, "status": {"const": "pending"}, "message": {"type": "string"}, "commenter_key": KEY}},
+    "Pending": {"type": "object", "required": ["id", "status", "message", "commenter_key", "avatar"], "properties": {
+        "id": ID, "status": {"const": "pending"}, "message": {"type": "string"}, "commenter_key": KEY,
+        "avatar": {"type": "string", "description": "The avatar the comment will show (of email and key)."}}},
     "Counts": {"type": "object", "required": ["counts"], "properties": {"counts": {
         "type": "object", "propertyNames": ARTICLE_ID,
         "additionalProperties": {"type": "integer", "minimum": 0}}}},
@@ -192,6 +194,8 @@ LIMIT = _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 20
 AFTER = _param("after", "query", _string(pattern.CURSOR),
                "The `next` of the previous page; empty for the first. A cursor this service did not issue for "
                "this list is 400 invalid_cursor.")
+ORDER = _param("order", "query", {"enum": ["oldest", "newest"], "default": "oldest"}, "`oldest` first, or `newest` "
+               "thread first (top-level comments newest first, each with its replies); own cursors. Else 422.")
 IF_NONE_MATCH = _param("If-None-Match", "header", {"type": "string"},
                        "An ETag from an earlier answer: 304 while the approved comments are unchanged.")
 TOKEN: list[dict[str, list[str]]] = [{"bearer": []}]
@@ -205,15 +209,18 @@ def _link(operation: str, **parameters: str) -> dict[str, Any]:
     return {"operationId": operation, "parameters": parameters}
 
 
-def _feed(operation: str, summary: str, *parameters: dict[str, Any]) -> dict[str, Any]:
-    """An Atom feed's GET: the feed or 304; errors outside /api/ come as the request asks, JSON or HTML."""
-    codes = (200, 304, 400, 503) if parameters[0] is ARTICLE else (200, 304, 503)
-    responses = _responses(*codes, headers=("ETag", "Cache-Control"), invalid="invalid_article_id")
-    responses["200"]["content"] = {"application/atom+xml": {"schema": {"type": "string"}}}
+def _document(operation: str, summary: str, media: str, parameters: list[dict[str, Any]],
+              codes: tuple[int, ...], invalid: str = "invalid_article_id") -> dict[str, Any]:
+    """A GET of a document (a feed, the HTML fragment) or 304; errors outside /api/ come as asked, JSON or HTML."""
+    responses = _responses(*codes, headers=("ETag", "Cache-Control"), invalid=invalid)
+    responses["200"]["content"] = {media: {"schema": {"type": "string"}}}
     for code in (code for code in responses if int(code) >= 400):
         responses[code]["content"]["text/html"] = {"schema": {"type": "string"}}
-    return {"get": {"operationId": operation, "summary": summary, "parameters": list(parameters),
-                    "responses": responses}}
+    return {"get": {"operationId": operation, "summary": summary, "parameters": parameters, "responses": responses}}
+
+
+ATOM = "application/atom+xml"
+LANG = _param("lang", "query", {"type": "string"}, "A shipped language, like `de` (else Accept-Language decides).")
 
 
 def paths() -> dict[str, Any]:
@@ -232,9 +239,13 @@ def paths() -> dict[str, Any]:
         comments: {
             "post": {"operationId": "submitComment", "summary": "Submit a comment: 201 approved at once, 202 held",
                      "parameters": [ARTICLE], "requestBody": _body(_ref("Submission")), "responses": submit},
-            "get": {"operationId": "listComments", "summary": "Approved comments, oldest first",
-                    "parameters": [ARTICLE, LIMIT, AFTER, IF_NONE_MATCH], "responses": page},
+            "get": {"operationId": "listComments", "summary": "Approved comments, oldest (or newest thread) first",
+                    "parameters": [ARTICLE, LIMIT, AFTER, ORDER, IF_NONE_MATCH], "responses": page},
         },
+        "/articles/{article_id}/comments.html": _document(
+            "commentsFragment", "Approved comments as an HTML fragment, for readers without JavaScript and for "
+            "search engines", "text/html", [ARTICLE, LIMIT, AFTER, ORDER, LANG, IF_NONE_MATCH],
+            (200, 304, 400, 422, 503), "invalid_article_id invalid_cursor"),
         "/api/v1/counts": {"get": {
             "operationId": "countComments", "summary": "Approved-comment counts of 1 to 100 articles",
             "parameters": [_param("article", "query", {"type": "array", "minItems": 1, "maxItems": 100,
@@ -269,10 +280,12 @@ def paths() -> dict[str, Any]:
                                     invalid="invalid_article_id")}},
         "/api/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This document",
                                          "responses": _responses(200, ok={"type": "object"})}},
-        "/feeds/articles/{article_id}.atom": _feed(
-            "articleFeed", "Atom 1.0: the article's latest 50 approved comments, newest first", ARTICLE, IF_NONE_MATCH),
-        "/feeds/comments.atom": _feed(
-            "siteFeed", "Atom 1.0: the latest 50 approved comments on every article, newest first", IF_NONE_MATCH),
+        "/feeds/articles/{article_id}.atom": _document(
+            "articleFeed", "Atom 1.0: the article's latest 50 approved comments, newest first", ATOM,
+            [ARTICLE, IF_NONE_MATCH], (200, 304, 400, 503)),
+        "/feeds/comments.atom": _document(
+            "siteFeed", "Atom 1.0: the latest 50 approved comments on every article, newest first", ATOM,
+            [IF_NONE_MATCH], (200, 304, 503)),
     }
 
 
