@@ -23,6 +23,7 @@ from moderation.core.status import Status
 from moderation.core.submissions import Submission, is_article_id, parse_submission
 from moderation.core.wordlists import Rules
 from moderation.errors import ApiError, CommentsClosed, Duplicate, ValidationFailed
+from moderation.i18n import submission_language
 from moderation.shared import shared
 from moderation.store import comments, counters
 from moderation.store.models import Comment
@@ -76,6 +77,7 @@ def accept(article_id: str, data: Mapping[str, object], ip: str | None, now: dat
     decision = policy.decide(signals, rules, settings)
     comment = _comment(article_id, submission, (html, body_digest), decision, author, key,
                        context.returning_avatar, now)
+    comment.lang = submission_language(data.get("lang"))  # optional, never refused: unknown ones are dropped
     new = comments.NewComment(comment, author, since, _article_details(submission, decision),
                               token.nonce, now + timedelta(seconds=antibot.FORM_TOKEN_MAX_AGE), _notices(submission))
     return Accepted(_store(new, lambda: policy.decide(replace(signals, form_token=policy.FormToken.REUSED),

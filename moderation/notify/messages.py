@@ -23,7 +23,9 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 
+from moderation.core.languages import N_
 from moderation.core.links import sign
+from moderation.i18n import in_language, mail_language, translate
 
 SUBJECT_MAX = 120
 UTF8_QP = Charset("utf-8")
@@ -66,19 +68,21 @@ class Notice:
     author: str  # who wrote the comment the mail is about (for a reply: who replied)
     text: str
     links: dict[str, str]
+    lang: str | None = None  # the language of the reader's own comment (None: the site's)
 
 
-SUBJECTS = {"confirm": "Please confirm: emails about your comment on {title}",
-            "approved": "Your comment on {title} is published",
-            "reply": "{author} replied to your comment on {title}"}
+SUBJECTS = {"confirm": N_("Please confirm: emails about your comment on %(title)s"),
+            "approved": N_("Your comment on %(title)s is published"),
+            "reply": N_("%(author)s replied to your comment on %(title)s")}
 
 
 def reader(to: str, key: str, notice: Notice, now: datetime) -> Message:
     """A reader's mail, with the one-click unsubscribe of RFC 8058 (a POST to the stop link)."""
     unsubscribe = {"List-Unsubscribe": f"<{notice.links['stop']}>",
                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    subject = SUBJECTS[notice.kind].format(title=notice.title, author=notice.author)
-    return _message(to, key, subject, now, f"reader_{notice.kind}", unsubscribe, notice=notice)
+    with in_language(mail_language(notice.lang)):  # subject and both parts in the reader's language
+        subject = translate(SUBJECTS[notice.kind], title=notice.title, author=notice.author)
+        return _message(to, key, subject, now, f"reader_{notice.kind}", unsubscribe, notice=notice)
 
 
 def _message(to: str, key: str, subject: str, now: datetime, template: str, headers: dict[str, str] | None = None,

@@ -74,7 +74,8 @@ class ReaderMail:
         secret = current_app.config["SECRET_KEY"]
         links = {"confirm": _url("confirm", reader_links.confirm_token(secret, found.id)),
                  "stop": _url("stop", reader_links.stop_token(secret, found.id, None))}
-        notice = messages.Notice("confirm", _title(db, comment), comment.author_name, comment.body_text, links)
+        notice = messages.Notice("confirm", _title(db, comment), comment.author_name, comment.body_text, links,
+                                 comment.lang)
         return messages.reader(address, delivery.key, notice, moment)
 
     def _notice(self, db: Session, delivery: Delivery, kind: str, own: Comment, about: Comment, wish: str,
@@ -89,7 +90,8 @@ class ReaderMail:
         links = {"stop": _url("stop", reader_links.stop_token(secret, found.id, own.id))}
         if article is not None and article.url:
             links["comment"] = f"{article.url.split('#')[0]}#comment-{about.id}"
-        notice = messages.Notice(kind, _title(db, about), about.author_name, about.body_text, links)
+        # In the language of the reader's own comment (for a reply notice, the one replied to).
+        notice = messages.Notice(kind, _title(db, about), about.author_name, about.body_text, links, own.lang)
         return messages.reader(address, delivery.key, notice, moment)
 
     def _address(self, comment: Comment) -> str | None:

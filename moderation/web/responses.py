@@ -16,6 +16,7 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from moderation.errors import ApiError, Unavailable
+from moderation.web import error_words
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,8 @@ def respond(error: ApiError) -> Response:
     if wants_json():
         response = jsonify(error.body())
     else:
-        response = Response(render_template("error.html", error=error), mimetype="text/html")
+        page = render_template("error.html", error=error, message=error_words.page_message(error))
+        response = Response(page, mimetype="text/html")
     response.status_code = error.status
     response.headers.update(error.headers)
     return response
