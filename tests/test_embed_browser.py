@@ -156,7 +156,8 @@ def test_comment_approve_reply_thread_and_counts(blog, live_server_factory, open
 
     page.focus(f"{first} .reply")  # keyboard only from here: Enter on Reply, type, Enter on the button
     page.keyboard.press("Enter")
-    assert page.query_selector(f"{first} #respond") and focused_id(page) == "comment"
+    page.wait_for_selector(f"{first} #respond")  # once embed-write.js is in (fetched on the first focus)
+    assert focused_id(page) == "comment"
     assert page.text_content("#comments #reply-title-text") == f"Reply to {name}"
     page.keyboard.type("A reply, typed.")
     page.fill("#comments #author", "Bo")
@@ -185,7 +186,8 @@ def test_comment_approve_reply_thread_and_counts(blog, live_server_factory, open
 def test_errors_are_shown_by_their_fields_and_nothing_typed_is_lost(blog, live_server_factory, open_page):
     service = live_server_factory(ALLOWED_ORIGINS=blog.url, RATELIMIT="1/minute", FLOOD_SECONDS=0)
     page = open_page(blog.article(service.url))
-    page.click("#comments .submit")  # empty: the form's own checks
+    page.click("#comments .submit")  # empty: the form's own checks (in embed-write.js, fetched on the first focus)
+    page.wait_for_selector("#comments #comment[aria-invalid=true]")
     for field in ("comment", "author", "email"):
         assert page.get_attribute(f"#comments #{field}", "aria-invalid") == "true"
         assert f"{field}-error" in page.get_attribute(f"#comments #{field}", "aria-describedby")
@@ -480,7 +482,7 @@ def test_the_demo_article_shows_comments_and_the_form_under_its_strict_policy(li
     assert page.is_visible(f"{EMBED} #comment") and page.is_visible(f"{EMBED} .submit")
     feed = f"{live_server.url}/feeds/articles/demo-paper-maps.atom"  # the reader's way to the article's feed
     assert page.get_attribute(f"{EMBED} a[rel=alternate][type='application/atom+xml']", "href") == feed
-    assert page.text_content("article .meta a") == "2 Comments"  # the counts call (connect-src)
+    page.wait_for_function("() => document.querySelector('article .meta a').textContent === '2 Comments'")  # connect-src
     # The embed's styles (a constructed sheet) and the page's (a file) both apply without 'unsafe-inline'.
     assert page.eval_on_selector(f"{EMBED} .submit", "b => getComputedStyle(b).backgroundColor") == "rgb(11, 87, 208)"
     assert "Georgia" in page.evaluate("getComputedStyle(document.body).fontFamily")
