@@ -28,6 +28,7 @@ from helpers import (
     CHROMIUM_ARGS,
     Classifier,
     Gunicorn,
+    HostSite,
     Inbox,
     LiveServer,
     add_moderator,
@@ -273,3 +274,11 @@ def import_samples(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The import samples, written once a run: a WordPress export, a Disqus export (and gzipped), an Isso
     database and hostile files (tests/data/make_import_samples.py says what each holds)."""
     return sample_writers().write_samples(tmp_path_factory.mktemp("import-samples"))
+
+
+@pytest.fixture
+def host_site() -> Iterator[HostSite]:
+    """A site owner's blog on its own origin, for the embed (HostSite.post publishes a post with it)."""
+    site = HostSite()
+    yield site
+    site.stop()

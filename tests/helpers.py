@@ -553,3 +553,46 @@ def wipe_database(url: str) -> None:
         tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+class HostSite:
+    """A site owner's static pages on 127.0.0.1, served from a thread (path -> HTML), so the embed runs
+    cross-origin as it does on a real blog."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        pages: dict[str, str] = {}
+        self.pages = pages
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                body = pages.get(self.path.split("?")[0])
+                self.send_response(200 if body else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write((body or "not found").encode())
+
+            def log_message(self, *args: Any) -> None:
+                """Quiet."""
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def post(self, service: str, article: str, attributes: str = "", head: str = "", inside: str = "",
+             lang: str = "en") -> str:
+        """Publish a post with the embed's two lines (more `data-` attributes, head or target content); its URL."""
+        path = f"/post-{len(self.pages)}.html"
+        self.pages[path] = f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>A post</title>
+            {head}</head><body><main><h1>A post</h1><p class="host">The host page's own paragraph.</p>
+            <div id="comments">{inside}</div></main>
+            <script src="{service}/embed.js" data-article="{article}" {attributes} async></script></body></html>"""
+        return self.url + path
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
