@@ -15,13 +15,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from moderation import cli, settings
+    from moderation import cli, i18n, settings
     from moderation.shared import KEY
     from moderation.store import database
-    from moderation.web import api, compression, cors, fastpath, feeds, moderate, pages, readers, reports, responses
+    from moderation.web import (
+        api, compression, cors, embed_assets, fastpath, feeds, fragment, moderate, pages, readers, reports, responses,
+    )
 
     app = Flask(__name__, instance_relative_config=True)
     settings.load_settings(app, test_config)
+    i18n.init_app(app)  # readers' languages: the catalogues checked, the page's language chosen
     app.extensions[KEY] = _shared_objects(app)
 
     # Requests: sessions and errors first, then the API, the public pages, the moderators' pages.
@@ -32,6 +35,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(readers.bp)
     app.register_blueprint(feeds.bp)  # after api.init_app: its article id converter
+    app.register_blueprint(embed_assets.bp)  # what embed.js fetches after it runs
+    app.register_blueprint(fragment.bp)  # so too
     app.register_blueprint(reports.bp)
     # Every POST needs its token but the token API's and readers' reports (no cookies), the public form's,
     # and the readers' links' (the signed link is the credential; a one-click unsubscribe has no cookie).

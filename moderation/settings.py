@@ -165,6 +165,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FLOOD_SECONDS", 15, "Least time between two accepted submissions from one client address "
             "(`429` with `Retry-After` otherwise). `0` turns it off; so does `MODERATION_RATELIMIT=0`.",
             _non_negative_int),
+    Setting("REPORT_RATELIMIT", "10/hour", "Readers' reports of comments allowed per client address, like "
+            "`10/hour` (several joined with `;`), counted where submissions are. `0` turns it off; so does "
+            "`MODERATION_RATELIMIT=0`.", _rate),
+    Setting("REPORT_THRESHOLD", 3, "When this many readers' reports of a published comment are open (not "
+            "dismissed), it goes back to the queue, held, until a moderator decides. `0`: reports never hold "
+            "a comment on their own.", _non_negative_int),
     Setting("PREMODERATION", "all", "Which comments wait for a moderator: `all`, `first-time` (returning "
             "authors who prove it with their commenter key are approved at once) or `none`. "
             "Articles may override it.", _choice("all", "first-time", "none")),
@@ -187,7 +193,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PURGE_EVERY_MINUTES", 60, "How often the service runs the retention purge on its own (once "
             "across every worker and instance sharing the database). `0` turns that off; "
             "`flask --app app purge` runs it by hand or from cron either way.", _non_negative_int),
+    Setting("LANGUAGE", "en", "The language of readers' pages and emails when neither the page's `lang` nor the "
+            "reader's browser names a shipped one (`en`, `ar`, `de`, `es`; see *Languages*)."),
     # Telling people: mail, links, webhooks (the outbox worker, `flask --app app worker`).
+    Setting("DEMO", True, "`false` turns the demo blog at `/demo/` off (a 404), as a production site wants; "
+            "`make run` seeds it with a short conversation the first time while it is on.", _flag),
     Setting("SMTP_URL", "", "Where to send mail: `smtp://user:pass@host:587` (STARTTLS) or "
             "`smtps://user:pass@host:465` (TLS). Empty: no email is ever queued.", _smtp_url),
     Setting("MAIL_FROM", "", "The From address of the service's mail, like `Comments <comments@news.example>`; "

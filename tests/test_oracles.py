@@ -52,8 +52,9 @@ def test_a_guessed_email_gets_the_same_answer_as_a_wrong_one(client, ann, honeyp
     extra = {"hp": honeypot} if honeypot else {}
     right = post(client, STRANGER, email=ANN, body=ANN_TEXT, **extra)
     wrong = post(client, "203.0.113.9", email="someone.else@example.org", body=ANN_TEXT, **extra)
-    assert shape(right) == shape(wrong) == (202, ["commenter_key", "id", "message", "status"], "pending")
+    assert shape(right) == shape(wrong) == (202, ["avatar", "commenter_key", "id", "message", "status"], "pending")
     assert ann["id"] not in (right.json["id"], wrong.json["id"])  # a fresh id, never the existing comment's
+    assert right.json["avatar"] not in {c["author"]["avatar"] for c in published(client)}  # not her picture
     assert right.json["id"] < wrong.json["id"]
 
 

@@ -237,7 +237,7 @@ def test_no_answer_says_whether_an_address_has_confirmed(mailing: tuple[Flask, I
     answers = [submit(client, email=address, body=f"Same words from {number}.", notify_replies=True)
                for number, address in enumerate((ANN, "nobody.yet@example.org"))]
     assert [answer.status_code for answer in answers] == [202, 202]
-    assert [sorted(answer.json) for answer in answers] == [["commenter_key", "id", "message", "status"]] * 2
+    assert [sorted(answer.json) for answer in answers] == [["avatar", "commenter_key", "id", "message", "status"]] * 2
     assert answers[0].json["message"] == answers[1].json["message"]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -27,17 +26,20 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as BaseResponse
 
-from moderation.core import forms, origins
+from moderation.core import forms, languages, origins
 from moderation.core.antibot import issue_form_token, read_form_token
 from moderation.core.avatars import identicon_svg, is_avatar_digest
 from moderation.core.origins import normalized_origins
 from moderation.core.policy import FormToken
 from moderation.core.status import Status
 from moderation.core.submissions import is_article_id
+from moderation.demo import DEMO_ARTICLES
 from moderation.errors import ApiError, ValidationFailed
+from moderation.i18n import Words, in_language
 from moderation.intake import accept
 from moderation.shared import now
 from moderation.store.database import session
+from moderation.web.article_heading import heading
 
 bp = Blueprint("pages", __name__)
 
@@ -58,30 +60,6 @@ CSP_ORIGIN = re.compile(r"https?://(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::[0-9]+)?")
 PAGE_HEADERS = {"Content-Security-Policy": PAGE_CSP, "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
 # A page holding a one-use form token must not be served to a second reader from a cache.
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-@dataclass(frozen=True)
-class DemoArticle:
-    """One article of the demo site; its text lives in templates/pages/demo/<slug>.html."""
-
-    slug: str
-    title: str
-    summary: str
-
-    @property
-    def article_id(self) -> str:
-        """The article id its comments are kept under."""
-        return f"demo-{self.slug}"
-
-
-DEMO_ARTICLES = (
-    DemoArticle("read-before-published", "Every comment here is read before it is published",
-                "Why this demo holds new comments for a moderator, and what that looks like for you."),
-    DemoArticle("paper-maps", "A weekend with paper maps",
-                "Two days of walking without a phone screen, and what folding a map teaches you."),
-    DemoArticle("garden-notebook", "Keeping a garden notebook",
-                "Dates, weather and small failures: a notebook that makes next spring easier."),
-)
 
 
 @bp.after_app_request
@@ -120,21 +98,27 @@ def _form_token_for(article_id: str, sent: object = None) -> str | None:
 def submit_form() -> BaseResponse:
     """The plain HTML form: 303 back to the article, or the form again naming every error."""
     article_id, data = forms.from_wordpress(request.form)
+    data["lang"] = request.form.get("lang")  # optional: the page's language, as a theme or the embed says
     try:
         comment = accept(article_id, data, request.remote_addr, now(), request.user_agent.string).comment
     except ValidationFailed as error:
-        return _form_page(422, errors=forms.messages(error.fields or {}))
+        return _form_page(422, errors=forms.messages(error.fields or {}, Words()))
     except ApiError as error:  # 429 rate limited, 409 duplicate, 403 closed, 400 invalid article id
-        notice = forms.refusal(error.code, error.message, forms.wait_seconds(error.headers.get("Retry-After")))
+        notice = forms.refusal(error.code, error.message, forms.wait_seconds(error.headers.get("Retry-After")),
+                               Words())
         return _form_page(error.status, notice=notice, headers=error.headers)
-    target = _return_to() or url_for("pages.thanks")  # relative: right behind any proxy
+    # Relative: right behind any proxy. It names the article (for its title) and keeps a chosen language.
+    target = _return_to() or url_for("pages.thanks", article=article_id,
+                                     lang=languages.shipped(data["lang"], current_app.config["LANGUAGES"]))
     return redirect(origins.with_marker(target, comment.id, comment.status == Status.APPROVED), 303)
 
 
 @bp.get("/comments/thanks")
 def thanks() -> str:
     """Where a reader lands after the plain form when their page may not be returned to."""
-    return render_template("pages/thanks.html", pending=request.args.get("comment") == "pending")
+    about = heading(request.args.get("article", ""))
+    return render_template("pages/thanks.html", pending=request.args.get("comment") == "pending",
+                           title=about.title, back=about.back)
 
 
 def _return_to() -> str | None:
@@ -147,9 +131,11 @@ def _return_to() -> str | None:
 def _form_page(status: int, errors: dict[str, str] | None = None, notice: str | None = None,
                headers: dict[str, str] | None = None) -> Response:
     """The "Leave a Reply" page again, refilled with everything the reader sent."""
-    token = _form_token_for(request.form.get("comment_post_ID", "").strip(), request.form.get("form_token"))
+    article_id = request.form.get("comment_post_ID", "").strip()
+    token, back_to = _form_token_for(article_id, request.form.get("form_token")), _return_to()
+    about = heading(article_id, request.form.get("article_title"), back_to)
     page = render_template("pages/form.html", values=request.form, errors=errors or {}, notice=notice,
-                           redirect_to=_return_to() or "", form_token=token)
+                           redirect_to=back_to or "", form_token=token, title=about.title, back=about.back)
     policy = {"Content-Security-Policy": form_page_csp(current_app.config["ALLOWED_ORIGINS"])}
     return Response(page, status=status, headers={**(headers or {}), **NO_STORE, **policy}, mimetype="text/html")
 
@@ -169,21 +155,31 @@ def index() -> str:
     return render_template("pages/index.html")
 
 
+def _demo_on() -> None:
+    """The demo blog is a 404 where MODERATION_DEMO turned it off (in production)."""
+    if not current_app.config["DEMO"]:
+        abort(404)
+
+
 @bp.get("/demo/")
 def demo_index() -> tuple[str, int, dict[str, str]]:
     """A listing page of the demo site, with comment counts filled in by embed.js."""
-    page = render_template("pages/demo_index.html", articles=DEMO_ARTICLES)
+    _demo_on()
+    with in_language(languages.SOURCE):  # a site owner's sample, written in English through and through
+        page = render_template("pages/demo_index.html", articles=DEMO_ARTICLES)
     return page, 200, {"Content-Security-Policy": LISTING_CSP}
 
 
 @bp.get("/demo/<slug>")
 def demo_article(slug: str) -> tuple[str, int, dict[str, str]]:
     """A demo article with the embed under it, as a site owner would set it up."""
+    _demo_on()
     article = next((article for article in DEMO_ARTICLES if article.slug == slug), None)
     if article is None:
         abort(404)
-    page = render_template("pages/demo_article.html", article=article, articles=DEMO_ARTICLES,
-                           form_token=_form_token_for(article.article_id))
+    with in_language(languages.SOURCE):
+        page = render_template("pages/demo_article.html", article=article, articles=DEMO_ARTICLES,
+                               form_token=_form_token_for(article.article_id))
     return page, 200, {"Content-Security-Policy": ARTICLE_CSP, **NO_STORE}
 
 
