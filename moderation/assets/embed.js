@@ -15,7 +15,7 @@
   const LOCAL = "localStorage", SESSION = "sessionStorage", SAVED = "comments:commenter", DEPTH = 5, LONG_THREAD = 5;
   // data-lang, else the page's <html lang> (de-AT → de), else English: the first the service has.
   let lang = [data("lang"), doc.documentElement.lang].map(tag => (tag || "").toLowerCase().split("-")[0])
-    .find(code => code == "en" || LANGS[code]) || "en", M, plurals;
+    .find(code => code == "en" || LANGS[code]) || "en", M, plurals, dates;
 
   const get = (path, options) => fetch(BASE + path, { credentials: "omit", ...options }).then(response =>
     response.json().catch(() => ({})).then(b => ({ s: response.status, b, h: response.headers })));
@@ -26,7 +26,6 @@
   const LIST = "/articles/" + q(ARTICLE) + "/comments?limit=50" + (NEWEST ? "&order=newest" : "");
   const firstPage = mounting && api(LIST).catch(() => ({}));
   const newToken = () => api("/form-token?article=" + q(ARTICLE)).then(r => r.b, () => ({}));
-  const formToken = mounting && newToken();
   const english = () => (lang = "en", EN);
   const catalogue = lang == "en" ? EN : get("/embed/i18n/" + lang + ".json?v=" + LANGS[lang])
     .then(r => r.s == 200 ? r.b : english(), english);
@@ -40,7 +39,7 @@
 
   // h(tag, attributes, ...children): strings become text nodes; an attribute null or false is left out.
   const h = (tag, attrs, ...kids) => {
-    const el = /^(svg|rect|path)$/.test(tag) ? doc.createElementNS("http://www.w3.org/2000/svg", tag) : doc.createElement(tag);
+    const el = /^(svg|path)$/.test(tag) ? doc.createElementNS("http://www.w3.org/2000/svg", tag) : doc.createElement(tag);
     for (const name in attrs) if (attrs[name] != null && attrs[name] !== false) el.setAttribute(name, attrs[name] === true ? "" : attrs[name]);
     el.append(...kids.filter(kid => kid != null));
     return el;
@@ -50,13 +49,12 @@
   /* The identicon the service draws at /avatars/<digest>.svg (moderation/core/avatars.py), drawn
      here, so fifty comments cost no fifty requests: the low 15 bits fill a 5×5 grid's left three
      columns, mirrored (the middle column if none); the top 16 bits modulo 360 are the hue, at 60%
-     saturation and 50% lightness. */
+     saturation and 50% lightness, on the server's #f0f0f0 (the avatar's background). */
   const avatar = url => {
     const digest = /\/([0-9a-f]{16})\.svg$/.exec(url), bits = digest && parseInt(digest[1].slice(-4), 16);
     let path = "";
     for (let y = 0; y < 5; y++) for (let x = 0; x < 5; x++) if (bits & 32767 ? bits >> y * 3 + (x < 3 ? x : 4 - x) & 1 : x == 2) path += `M${x} ${y}h1v1h-1z`;
     return digest ? h("svg", { class: "avatar", part: "avatar", viewBox: "0 0 5 5", "aria-hidden": "true" },
-      h("rect", { width: 5, height: 5, fill: "#f0f0f0" }),
       h("path", { fill: `hsl(${parseInt(digest[1].slice(0, 4), 16) % 360},60%,50%)`, d: path }))
       : h("span", { class: "avatar", part: "avatar" });
   };
@@ -76,7 +74,7 @@
     `@media(prefers-color-scheme:dark){:host(:not([data-color-scheme=light])){${colours(1)}}}:host([data-color-scheme=dark]){${colours(1)}}` +
     "*{box-sizing:border-box}ol{list-style:none;margin:0;padding:0}.children{padding-inline-start:min(4vw,2.5rem);border-inline-start:2px solid var(--line)}" +
     "article{padding:var(--s) 0}.meta{display:flex;flex-wrap:wrap;align-items:center;gap:.2em .6em}" +
-    ".avatar{width:40px;height:40px;border-radius:var(--r);background:var(--line)}.fn,label,legend{font-weight:700}" +
+    ".avatar{width:40px;height:40px;border-radius:var(--r);background:#f0f0f0}.fn,label,legend{font-weight:700}" +
     "time,.notes,.status{color:var(--muted);font-size:.9em}.content{overflow-wrap:anywhere}pre{overflow:auto}.pending .content{white-space:pre-wrap}" +
     ".await{padding:.3em .6em;border-radius:var(--r);background:var(--note);color:var(--on-note)}a,.link{color:var(--accent)}" +
     ".link{font:inherit;background:0;border:0;padding:0;margin-inline-end:1em;text-decoration:underline;cursor:pointer}" +
@@ -99,7 +97,7 @@
     const nodes = {}, held = {};  // shown comments by id; replies waiting for their parent, by its id
     const stored = load(LOCAL, SAVED), saved = stored || {}, draft = load(SESSION, draftKey) || {};
     // What write.js reads and changes too: the form token, commenter key, picture, count, reply and notice.
-    const S = { token: formToken, key: saved.key, picture: saved.avatar, parent: null, lang, article: ARTICLE,
+    const S = { key: saved.key, picture: saved.avatar, parent: null, lang, article: ARTICLE,
                 notice: /[?&]comment=pending(&|$)/.test(location.search) ? t("thanks") : "" };
     let next, closed, writer;
 
@@ -141,21 +139,22 @@
       h("p", { class: "notes" }, h("a", { rel: "alternate", type: "application/atom+xml", href: BASE + "/feeds/articles/" + q(ARTICLE) + ".atom" }, t("feed"))),
       skip, status, retry, list, more, closedNote, respond);
     const control = name => form.elements[name], comment = control("comment");
+    const REPLY = t("reply"), REPORT = t("report");  // the same words under every comment
 
     function render(c, pending) {
       const author = c.author, p = nodes[c.parent_id], depth = p ? Math.min(p.depth + 1, DEPTH) : 1, vars = { name: author.name };
       const body = h("div", { class: "content" }), link = /^https?:\/\//i.test(author.website);
       if (pending) body.textContent = c.body;
       else body.innerHTML = c.html;  // the service's sanitized HTML: the one string inserted as HTML
-      const reply = pending || closed || depth >= DEPTH ? null : button(t("reply"), { class: "link reply", part: null, "aria-label": t("replyTo", vars) });
-      const report = pending ? null : button(t("report"), { class: "link report", part: null, "aria-label": t("reportLabel", vars) });
+      const reply = pending || closed || depth >= DEPTH ? null : button(REPLY, { class: "link reply", part: null, "aria-label": t("replyTo", vars) });
+      const report = pending ? null : button(REPORT, { class: "link report", part: null, "aria-label": t("reportLabel", vars) });
       const date = new Date(c.created_at);
       const li = h("li", { id: "comment-" + c.id, class: "comment depth-" + depth + (pending ? " pending" : "") },
         h("article", { tabindex: "-1", part: "comment", "aria-label": t("by", vars) },
           h("div", { class: "meta" }, avatar(author.avatar),
             h(link ? "a" : "span", { class: "fn", part: "author", href: link && author.website, rel: link && "nofollow ugc" }, author.name),
             h("a", { class: "when", href: location.href.split("#")[0] + "#comment-" + c.id }, h("time", { datetime: c.created_at },
-              isNaN(date) ? c.created_at : date.toLocaleString(lang, { dateStyle: "long", timeStyle: "short" })))),
+              isNaN(date) ? c.created_at : dates.format(date)))),
           pending ? h("p", { class: "await" }, t("await")) : null, body, reply, report),
         h("ol", { class: "children" }));
       if (reply) reply.onclick = () => writing(w => w.reply(c, li, reply));
@@ -242,29 +241,34 @@
     for (const name of ["author", "email", "url"]) control(name).value = saved[name] || "";
     consent.checked = stored;
     comment.value = draft.text || "";
-    formToken.then(b => b.notices && write().catch(() => { /* no boxes, then */ }));  // write.js shows the notices' boxes
     status.textContent = S.notice || t("loading");
-    try { showPage(first); } catch (e) { failed(); }
     const root = target.attachShadow({ mode: "open" }), sheet = new CSSStyleSheet();
     // Not an inline <style>, so a host page's strict style-src CSP needs no 'unsafe-inline'.
     sheet.replaceSync(CSS);
     root.adoptedStyleSheets = [sheet];
-    if (data("color-scheme")) target.setAttribute("data-color-scheme", data("color-scheme"));
-    target.replaceChildren();  // a server-rendered list or a plain form inside the target: the embed takes its place
-    root.append(section);  // the one write into the page
-    const was = nodes[draft.parent];
-    if (was && !was.pending) was.reply();
-    const scrollToHash = () => {  // the page's own fragment navigation cannot see into the shadow root
-      try { root.getElementById(decodeURIComponent(location.hash.slice(1))).scrollIntoView(); } catch (e) { /* none, or a bad % escape */ }
-    };
-    scrollToHash();
-    addEventListener("hashchange", scrollToHash);
+    // All of the above was made while the list was on its way; now only its comments are left to draw.
+    first.then(r => {
+      try { showPage(r); } catch (e) { failed(); }
+      if (data("color-scheme")) target.setAttribute("data-color-scheme", data("color-scheme"));
+      target.replaceChildren();  // a server-rendered list or a plain form inside the target: the embed takes its place
+      root.append(section);  // the one write into the page
+      // The form's one-use token, asked for once the comments are shown (not competing with them).
+      (S.token = newToken()).then(b => b.notices && write().catch(() => { /* no boxes, then */ }));  // write.js shows the notices' boxes
+      const was = nodes[draft.parent];
+      if (was && !was.pending) was.reply();
+      const scrollToHash = () => {  // the page's own fragment navigation cannot see into the shadow root
+        try { root.getElementById(decodeURIComponent(location.hash.slice(1))).scrollIntoView(); } catch (e) { /* none, or a bad % escape */ }
+      };
+      scrollToHash();
+      addEventListener("hashchange", scrollToHash);
+    });
   }
 
   Promise.resolve(catalogue).then(messages => {
     M = messages;
     plurals = new Intl.PluralRules(lang);
+    dates = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short" });  // one for all: each costs ~1 ms
     if (doc.querySelector("[data-comments-count]")) loadWrite().then(make => make.counts(api, t, EN), () => { /* the links still work */ });
-    if (mounting) firstPage.then(mount);
+    if (mounting) mount(firstPage);
   });
 })();
