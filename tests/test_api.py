@@ -350,12 +350,13 @@ def test_public_answers_carry_no_cookie(client, token) -> None:  # type: ignore[
         assert "Cookie" not in response.headers.get("Vary", "")
 
 
-ENCODINGS = [None, "gzip, deflate, br", "gzip", "br;q=0.5, gzip", "identity"]
+# (query, Accept-Encoding): each order and limit, each way of asking for compression, none.
+FIRST_PAGES = [("", None), ("?limit=50", "gzip, deflate, br"), ("?order=newest", "gzip"),
+               ("?limit=3&order=oldest", "br;q=0.5, gzip"), ("", "identity")]
 
 
 @pytest.mark.parametrize("origin", [None, "https://blog.example", "https://BLOG.example", "https://evil.example"])
-@pytest.mark.parametrize("query", ["", "?limit=50", "?order=newest", "?limit=3&order=oldest"])
-@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("query, encoding", FIRST_PAGES)
 def test_the_revalidation_shortcut_answers_as_the_view_does(database_url, origin, query, encoding) -> None:  # type: ignore[no-untyped-def]
     app = make_app(database_url, ALLOWED_ORIGINS="https://blog.example")
     client = app.test_client()
@@ -373,8 +374,7 @@ def test_the_revalidation_shortcut_answers_as_the_view_does(database_url, origin
 
 
 @pytest.mark.parametrize("origin", [None, "https://blog.example", "https://evil.example"])
-@pytest.mark.parametrize("query", ["", "?limit=50", "?limit=2", "?order=newest&limit=2"])
-@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("query, encoding", [*FIRST_PAGES, ("?limit=2", None), ("?order=newest&limit=2", "br")])
 def test_the_shortcut_serves_a_cached_page_as_the_view_does(database_url, origin, query, encoding) -> None:  # type: ignore[no-untyped-def]
     app = make_app(database_url, ALLOWED_ORIGINS="https://blog.example")
     client = app.test_client()

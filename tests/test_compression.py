@@ -1,5 +1,6 @@
 """Text answers compressed for clients that take it (brotli, gzip), the same bytes once
-decoded, revalidating as before; small answers and clients that take neither get plain text."""
+decoded, revalidating as before; small answers and clients that take neither get plain text.
+On SQLite only: what goes out compressed does not depend on the database."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import gzip
 import brotli
 import pytest
 
-from helpers import approved
+from helpers import add_moderator, approved, make_app
 
 LIST = "/api/v1/articles/12345/comments"
 
@@ -19,15 +20,21 @@ def decoded(response) -> bytes:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def comments(client, token) -> None:  # type: ignore[no-untyped-def]
+def client(tmp_path):  # type: ignore[no-untyped-def]
+    return make_app(f"sqlite:///{tmp_path}/compression.sqlite3").test_client()
+
+
+@pytest.fixture
+def comments(client) -> None:  # type: ignore[no-untyped-def]
+    token = add_moderator(client.application)
     for n in range(6):
         approved(client, token, body=f"Comment number {n}, long enough to be worth compressing. " * 3)
 
 
 @pytest.mark.parametrize("path", [LIST, LIST + "?order=newest", "/articles/12345/comments.html", "/embed.js",
                                   "/demo/", "/feeds/articles/12345.atom", "/api/v1/openapi.json"])
-@pytest.mark.parametrize("accept, expected", [("br, gzip", "br"), ("gzip, deflate, br", "br"), ("gzip", "gzip"),
-                                              ("br;q=0.4, gzip;q=0.8", "gzip"), ("identity", None), ("", None)])
+@pytest.mark.parametrize("accept, expected", [("gzip, deflate, br", "br"), ("gzip", "gzip"),
+                                              ("br;q=0.4, gzip;q=0.8", "gzip"), ("identity", None)])
 def test_text_goes_out_compressed_when_the_client_takes_it(client, comments, path, accept, expected) -> None:  # type: ignore[no-untyped-def]
     with client.get(path) as plain, client.get(path, headers={"Accept-Encoding": accept}) as response:
         assert response.status_code == plain.status_code == 200
