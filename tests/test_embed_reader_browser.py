@@ -241,3 +241,25 @@ def test_axe_finds_nothing_wrong_with_the_demo_article_and_its_errors(browser, l
         assert axe_violations(page) == [], f"{view}, with the form's errors"
     finally:
         context.close()
+
+
+def test_a_pending_comment_shows_the_picture_it_will_have(host_site, live_server_factory, page_of):
+    service = live_server_factory(ALLOWED_ORIGINS=host_site.url)
+    client, token = service.app.test_client(), add_moderator(service.app, name="mod-pending")
+    page = page_of(host_site.post(service.url, ARTICLE))
+    answers: list[Any] = []
+    page.on("response", lambda r: r.request.method == "POST" and r.url.endswith("/comments") and answers.append(r))
+    page.fill("#comments #comment", "Mine, waiting.")
+    page.fill("#comments #author", "Ann")
+    page.fill("#comments #email", "ann@example.org")
+    page.click("#comments #submit")
+    page.wait_for_selector("#comments li.pending svg.avatar path")
+    pending = page.eval_on_selector("#comments li.pending svg.avatar path", "p => p.getAttribute('d')")
+    avatar = answers[0].json()["avatar"]
+    digest = re.fullmatch(r"/avatars/([0-9a-f]{16})\.svg", avatar).group(1)
+    assert pending == re.search(r'd="([^"]+)"', identicon_svg(digest)).group(1)  # the 202's picture, drawn
+    assert moderate(client, token, answers[0].json()["id"], "approve").status_code == 200
+    page.reload()
+    page.wait_for_selector("#comments li.comment:not(.pending)")
+    published = client.get(f"/api/v1/articles/{ARTICLE}/comments").json["comments"][0]["author"]["avatar"]
+    assert published == avatar  # published, it has the picture it showed while it waited
