@@ -9,7 +9,7 @@ import gzip
 import brotli
 import pytest
 
-from helpers import add_moderator, approved, make_app
+from helpers import add_moderator, approved, log_in, make_app
 
 LIST = "/api/v1/articles/12345/comments"
 
@@ -73,3 +73,19 @@ def test_embed_js_revalidates_when_compressed(client) -> None:  # type: ignore[n
         etag = first.headers["ETag"]
     with client.get("/embed.js", headers={"Accept-Encoding": "br", "If-None-Match": etag}) as again:
         assert again.status_code == 304
+
+
+def test_the_moderators_pages_are_never_compressed(client) -> None:  # type: ignore[no-untyped-def]
+    """They carry a CSRF token beside a stranger's text (BREACH would read the token from the sizes)."""
+    add_moderator(client.application)
+    login = client.get("/moderate/login", headers={"Accept-Encoding": "gzip, br"})
+    assert login.status_code == 200 and "Content-Encoding" not in login.headers
+    log_in(client)
+    for n in range(6):
+        client.post("/api/v1/articles/12345/comments", json={"name": "Ann", "email": f"a{n}@example.org",
+                                                             "body": "Waiting for a moderator, long enough. " * 5})
+    for path in ("/moderate/", "/moderate/audit"):
+        response = client.get(path, headers={"Accept-Encoding": "gzip, br"})
+        assert response.status_code == 200 and len(response.get_data()) > 500, path
+        assert "Content-Encoding" not in response.headers, path
+    assert client.get("/", headers={"Accept-Encoding": "gzip"}).headers.get("Content-Encoding") == "gzip"

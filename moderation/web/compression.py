@@ -7,6 +7,8 @@ rendered page is compressed once per encoding and kept in the page cache beside 
 WSGI shortcut (`fastpath`) and the views send the same bytes without compressing again.
 A compressed answer's ETag is weak (as nginx makes it): the same page in another encoding
 is not byte-for-byte the same, and the list revalidates by weak comparison anyway.
+The moderators' pages are never compressed: they hold a CSRF token next to text a stranger
+chose (a comment, a search), which is what BREACH needs to read the token from the sizes.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import gzip
 from collections.abc import Hashable
 
 import brotli
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_compress import Compress
 from werkzeug.datastructures import Headers
 from werkzeug.http import parse_accept_header
@@ -29,6 +31,7 @@ TEXT_TYPES = ["text/html", "text/css", "text/plain", "text/xml", "text/javascrip
               "application/json", "application/atom+xml", "image/svg+xml"]
 
 
+UNCOMPRESSED = ("/moderate/",)  # pages that carry a secret beside a stranger's text
 MAX_BUFFERED = 1 << 20  # a text file sent from disk (embed.js, a stylesheet) is read to be compressed
 
 
@@ -36,8 +39,18 @@ def init_app(app: Flask) -> None:
     """Compress every text response that the views below did not compress already."""
     app.config.update(COMPRESS_ALGORITHM=list(ENCODINGS), COMPRESS_MIMETYPES=TEXT_TYPES, COMPRESS_MIN_SIZE=MIN_SIZE,
                       COMPRESS_BR_LEVEL=BROTLI_QUALITY, COMPRESS_LEVEL=GZIP_LEVEL, COMPRESS_STREAMS=False)
-    Compress(app)
+    _Compress(app)
     app.after_request(_read_small_files)  # registered after Compress's hook, so it runs before it
+
+
+class _Compress(Compress):
+    """Flask-Compress, but not for the moderators' pages (see above: BREACH)."""
+
+    def after_request(self, response: Response | None) -> Response:
+        """Compress the response unless it is one of the moderators' pages."""
+        if response is not None and request.path.startswith(UNCOMPRESSED):
+            return response
+        return super().after_request(response)
 
 
 def _read_small_files(response: Response) -> Response:
