@@ -7,8 +7,9 @@ rendered page is compressed once per encoding and kept in the page cache beside 
 WSGI shortcut (`fastpath`) and the views send the same bytes without compressing again.
 A compressed answer's ETag is weak (as nginx makes it): the same page in another encoding
 is not byte-for-byte the same, and the list revalidates by weak comparison anyway.
-The moderators' pages are never compressed: they hold a CSRF token next to text a stranger
-chose (a comment, a search), which is what BREACH needs to read the token from the sizes.
+The moderators' pages and the readers' link pages are never compressed: they hold a secret (a
+CSRF token, the link's own) next to text a stranger chose (a comment, a search, an article's
+title), which is what BREACH needs to read the secret from the sizes.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ TEXT_TYPES = ["text/html", "text/css", "text/plain", "text/xml", "text/javascrip
               "application/json", "application/atom+xml", "image/svg+xml"]
 
 
-UNCOMPRESSED = ("/moderate/",)  # pages that carry a secret beside a stranger's text
+UNCOMPRESSED = ("/moderate/", "/notices/")  # pages that carry a secret (CSRF, a reader's link) beside others' text
 MAX_BUFFERED = 1 << 20  # a text file sent from disk (embed.js, a stylesheet) is read to be compressed
 
 
@@ -44,10 +45,10 @@ def init_app(app: Flask) -> None:
 
 
 class _Compress(Compress):
-    """Flask-Compress, but not for the moderators' pages (see above: BREACH)."""
+    """Flask-Compress, but not for the pages that hold a secret (see above: BREACH)."""
 
     def after_request(self, response: Response | None) -> Response:
-        """Compress the response unless it is one of the moderators' pages."""
+        """Compress the response unless it is one of the pages that hold a secret."""
         if response is not None and request.path.startswith(UNCOMPRESSED):
             return response
         return super().after_request(response)
