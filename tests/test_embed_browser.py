@@ -528,6 +528,7 @@ def test_the_honeypot_is_out_of_sight_and_out_of_reach_and_readers_are_not_spam(
 def test_each_showing_of_the_form_gets_a_fresh_token_for_its_article(blog, live_server_factory, open_page):
     service = live_server_factory(ALLOWED_ORIGINS=blog.url, PREMODERATION="none")
     page = open_page(blog.article(service.url))
+    page.wait_for_load_state("networkidle")  # its token is asked for once the comments are shown: let that be
     asked: list[str] = []
     page.on("request", lambda r: "/form-token" in r.url and asked.append(r.url.partition("/api/v1")[2]))
     page.reload()  # 1: the form is shown
