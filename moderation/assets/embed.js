@@ -139,15 +139,14 @@
       h("p", { class: "notes" }, h("a", { rel: "alternate", type: "application/atom+xml", href: BASE + "/feeds/articles/" + q(ARTICLE) + ".atom" }, t("feed"))),
       skip, status, retry, list, more, closedNote, respond);
     const control = name => form.elements[name], comment = control("comment");
-    const REPLY = t("reply"), REPORT = t("report");  // the same words under every comment
 
     function render(c, pending) {
       const author = c.author, p = nodes[c.parent_id], depth = p ? Math.min(p.depth + 1, DEPTH) : 1, vars = { name: author.name };
       const body = h("div", { class: "content" }), link = /^https?:\/\//i.test(author.website);
       if (pending) body.textContent = c.body;
       else body.innerHTML = c.html;  // the service's sanitized HTML: the one string inserted as HTML
-      const reply = pending || closed || depth >= DEPTH ? null : button(REPLY, { class: "link reply", part: null, "aria-label": t("replyTo", vars) });
-      const report = pending ? null : button(REPORT, { class: "link report", part: null, "aria-label": t("reportLabel", vars) });
+      const reply = pending || closed || depth >= DEPTH ? null : button(t("reply"), { class: "link reply", part: null, "aria-label": t("replyTo", vars) });
+      const report = pending ? null : button(t("report"), { class: "link report", part: null, "aria-label": t("reportLabel", vars) });
       const date = new Date(c.created_at);
       const li = h("li", { id: "comment-" + c.id, class: "comment depth-" + depth + (pending ? " pending" : "") },
         h("article", { tabindex: "-1", part: "comment", "aria-label": t("by", vars) },
@@ -242,6 +241,7 @@
     consent.checked = stored;
     comment.value = draft.text || "";
     status.textContent = S.notice || t("loading");
+    setTotal(0);  // the first number written in the reader's language readies its formatter, while the list is on its way
     const root = target.attachShadow({ mode: "open" }), sheet = new CSSStyleSheet();
     // Not an inline <style>, so a host page's strict style-src CSP needs no 'unsafe-inline'.
     sheet.replaceSync(CSS);
@@ -257,7 +257,8 @@
       const was = nodes[draft.parent];
       if (was && !was.pending) was.reply();
       const scrollToHash = () => {  // the page's own fragment navigation cannot see into the shadow root
-        try { root.getElementById(decodeURIComponent(location.hash.slice(1))).scrollIntoView(); } catch (e) { /* none, or a bad % escape */ }
+        // `?.`: no exception for a fragment that is none of ours (throwing costs ~5 ms before the first paint).
+        try { root.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView(); } catch (e) { /* a bad % escape */ }
       };
       scrollToHash();
       addEventListener("hashchange", scrollToHash);
@@ -267,7 +268,8 @@
   Promise.resolve(catalogue).then(messages => {
     M = messages;
     plurals = new Intl.PluralRules(lang);
-    dates = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short" });  // one for all: each costs ~1 ms
+    // Made once, while the list is on its way: each new formatter costs a millisecond or more.
+    dates = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short" });
     if (doc.querySelector("[data-comments-count]")) loadWrite().then(make => make.counts(api, t, EN), () => { /* the links still work */ });
     if (mounting) mount(firstPage);
   });
