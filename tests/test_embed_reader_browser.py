@@ -263,3 +263,25 @@ def test_a_pending_comment_shows_the_picture_it_will_have(host_site, live_server
     page.wait_for_selector("#comments li.comment:not(.pending)")
     published = client.get(f"/api/v1/articles/{ARTICLE}/comments").json["comments"][0]["author"]["avatar"]
     assert published == avatar  # published, it has the picture it showed while it waited
+
+
+def test_the_server_rendered_list_stays_until_the_embed_draws(host_site, live_server_factory, browser):
+    service = live_server_factory(ALLOWED_ORIGINS=host_site.url)
+    comments_on(service, count=2)
+    fragment = service.app.test_client().get(f"/articles/{ARTICLE}/comments.html").get_data(as_text=True)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    held: list[Any] = []
+    page.route("**/api/v1/articles/*/comments?*", lambda route: held.append(route))  # the list waits
+    page.goto(host_site.post(service.url, ARTICLE, inside=fragment))
+    for _ in range(50):  # until embed.js has run and asked for the list (which does not come)
+        if held:
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(200)  # and has done all it does before the list comes
+    assert held and page.evaluate("!document.getElementById('comments').shadowRoot")
+    assert page.is_visible("#comments .comments-static li.comment")  # still there for the reader
+    held[0].continue_()
+    page.wait_for_selector("#comments li.comment >> nth=1")
+    assert page.evaluate("document.getElementById('comments').children.length") == 0
+    context.close()

@@ -242,13 +242,15 @@
     comment.value = draft.text || "";
     status.textContent = S.notice || t("loading");
     setTotal(0);  // the first number written in the reader's language readies its formatter, while the list is on its way
-    const root = target.attachShadow({ mode: "open" }), sheet = new CSSStyleSheet();
     // Not an inline <style>, so a host page's strict style-src CSP needs no 'unsafe-inline'.
+    const sheet = new CSSStyleSheet();
     sheet.replaceSync(CSS);
-    root.adoptedStyleSheets = [sheet];
+    let root;
     // All of the above was made while the list was on its way; now only its comments are left to draw.
+    // (The shadow root comes with them: attached, it would hide a server-rendered list meanwhile.)
     first.then(r => {
       try { showPage(r); } catch (e) { failed(); }
+      (root = target.attachShadow({ mode: "open" })).adoptedStyleSheets = [sheet];
       if (data("color-scheme")) target.setAttribute("data-color-scheme", data("color-scheme"));
       target.replaceChildren();  // a server-rendered list or a plain form inside the target: the embed takes its place
       root.append(section);  // the one write into the page
