@@ -89,3 +89,16 @@ def test_the_moderators_pages_are_never_compressed(client) -> None:  # type: ign
         assert response.status_code == 200 and len(response.get_data()) > 500, path
         assert "Content-Encoding" not in response.headers, path
     assert client.get("/", headers={"Accept-Encoding": "gzip"}).headers.get("Content-Encoding") == "gzip"
+
+
+@pytest.mark.parametrize("path", ["/embed.js", "/static/pages.css"])
+def test_static_files_go_out_at_the_best_level_once(client, path) -> None:  # type: ignore[no-untyped-def]
+    with client.get(path) as plain:
+        raw = plain.get_data()
+    for accept, unpack, best in (("br", brotli.decompress, lambda b: brotli.compress(b, quality=11)),
+                                 ("gzip", gzip.decompress, lambda b: gzip.compress(b, 9, mtime=0))):
+        with client.get(path, headers={"Accept-Encoding": accept}) as first, \
+                client.get(path, headers={"Accept-Encoding": accept}) as again:
+            assert first.headers["Content-Encoding"] == accept and unpack(first.get_data()) == raw
+            assert first.get_data() == again.get_data() == best(raw)  # the best level, the same bytes each time
+            assert first.headers["ETag"].startswith('W/"')

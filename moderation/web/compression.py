@@ -1,10 +1,11 @@
 """Text responses compressed for clients that accept it: brotli or gzip, never both, never
 for a body too small to gain.
 
-Flask-Compress compresses every text response as it leaves (pages, embed.js, catalogues,
-feeds, avatars). The public list and the HTML fragment are compressed here instead: each
-rendered page is compressed once per encoding and kept in the page cache beside it, so the
-WSGI shortcut (`fastpath`) and the views send the same bytes without compressing again.
+Flask-Compress compresses every text response as it leaves (pages, feeds, avatars). The
+static files (embed.js, its catalogues, the stylesheets) are compressed here instead, at the
+best level, once each. So are the public list and the HTML fragment: each rendered page is
+compressed once per encoding and kept in the page cache beside it, so the WSGI shortcut
+(`fastpath`) and the views send the same bytes without compressing again.
 A compressed answer's ETag is weak (as nginx makes it): the same page in another encoding
 is not byte-for-byte the same, and the list revalidates by weak comparison anyway.
 The moderators' pages and the readers' link pages are never compressed: they hold a secret (a
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Hashable
+from functools import lru_cache
 
 import brotli
 from flask import Flask, Response, request
@@ -55,12 +57,29 @@ class _Compress(Compress):
 
 
 def _read_small_files(response: Response) -> Response:
-    """A small text file streamed from disk, read into memory so that Flask-Compress can compress it."""
-    if (response.is_streamed and response.direct_passthrough and response.mimetype in TEXT_TYPES
+    """A small text file from disk (embed.js, a catalogue, a stylesheet) compressed at brotli's or gzip's
+    best, once per content and encoding: a file that never changes is worth the extra milliseconds."""
+    if not (response.is_streamed and response.direct_passthrough and response.mimetype in TEXT_TYPES
             and (response.content_length or MAX_BUFFERED + 1) <= MAX_BUFFERED):
-        response.direct_passthrough = False
-        response.make_sequence()
+        return response
+    response.direct_passthrough = False
+    response.make_sequence()
+    encoding = chosen(request.headers.get("Accept-Encoding"))
+    if response.status_code == 200 and encoding and (response.content_length or 0) >= MIN_SIZE:
+        response.set_data(_packed(response.get_data(), encoding))
+        response.headers["Content-Encoding"] = encoding  # so Flask-Compress leaves it be
+        etag, _ = response.get_etag()
+        if etag:
+            response.set_etag(etag, weak=True)  # the file's own ETag, in another encoding
     return response
+
+
+@lru_cache(maxsize=32)
+def _packed(body: bytes, encoding: str) -> bytes:
+    """A static file's bytes compressed at the best level (the few files there are, each kept once)."""
+    if encoding == "br":
+        return bytes(brotli.compress(body, quality=11))
+    return gzip.compress(body, 9, mtime=0)
 
 
 def chosen(accept_encoding: str | None) -> str | None:
