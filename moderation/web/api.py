@@ -55,9 +55,10 @@ class JSONProvider(DefaultJSONProvider):
             raise ValueError("the JSON document is nested too deeply") from None
 
 
-def _json_object() -> dict[str, Any]:
+def json_object(what: str = "the comment") -> dict[str, Any]:
+    """The request's JSON object: 415 for another content type, 400 invalid_json for anything else."""
     if not request.is_json:
-        raise ApiError("Send the comment as application/json.", code="unsupported_media_type", status=415)
+        raise ApiError(f"Send {what} as application/json.", code="unsupported_media_type", status=415)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise InvalidJson()
@@ -67,7 +68,7 @@ def _json_object() -> dict[str, Any]:
 @bp.post("/articles/<article_id:article_id>/comments")
 def submit_comment(article_id: str) -> tuple[dict[str, Any], int]:
     """Accept a comment; 202 when it waits for a moderator, 201 when approved at once."""
-    accepted = accept(article_id, _json_object(), request.remote_addr, now(), request.user_agent.string)
+    accepted = accept(article_id, json_object(), request.remote_addr, now(), request.user_agent.string)
     comment, key = accepted.comment, accepted.commenter_key
     if comment.status == Status.APPROVED:
         return {"id": comment.id, "status": "approved", "comment": public_comment(comment), "commenter_key": key}, 201
@@ -145,7 +146,7 @@ def moderate_comment(comment_id: str) -> dict[str, Any]:
     number = whole_number(comment_id, MAX_ID)
     if number is None:
         raise NotFound(f"There is no comment {comment_id}.")
-    action = _json_object().get("action")
+    action = json_object().get("action")
     if not isinstance(action, str) or action not in ACTIONS:
         raise ValidationFailed({"action": "must be one of " + ", ".join(ACTIONS)})
     status = comments.moderate(number, ACTIONS[action], g.moderator, "api", now())

@@ -20,6 +20,7 @@ from moderation.core import atom
 from moderation.intake import check_article_id
 from moderation.store import feeds
 from moderation.store.versions import public_version
+from moderation.web.responses import public_base
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
@@ -29,10 +30,6 @@ CACHE_CONTROL = "public, no-cache"  # as the JSON list: any cache may keep it, a
 # A feed opened in a browser is a document of this origin: let it load and run nothing.
 FEED_CSP = "default-src 'none'"
 
-
-def _base() -> str:
-    """The service's public address: MODERATION_PUBLIC_URL, else the address this request came to."""
-    return str(current_app.config["PUBLIC_URL"] or request.url_root).rstrip("/")
 
 
 def _etag(*parts: Any) -> str:
@@ -65,7 +62,7 @@ def _entries(rows: Sequence[Any], base: str) -> list[atom.Entry]:
 def article_feed(article_id: str) -> Response:
     """The article's latest approved comments, newest first; an article with none: an empty feed."""
     check_article_id(article_id)
-    base = _base()
+    base = public_base()
     public = public_version(article_id)
     title, url = feeds.article_details(article_id)
     self_url = f"{base}/feeds/articles/{article_id}.atom"
@@ -81,7 +78,7 @@ def article_feed(article_id: str) -> Response:
 @bp.get("/comments.atom")
 def site_feed() -> Response:
     """The latest approved comments on every article, newest first."""
-    base = _base()
+    base = public_base()
     rows = feeds.latest(FEED_SIZE)
     self_url = f"{base}/feeds/comments.atom"
     made_of = [(row.id, row.article_id, row.version, row.updated_at, row.title, row.url) for row in rows]

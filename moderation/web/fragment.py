@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from moderation.i18n import page_language
 from moderation.shared import shared
 from moderation.web import compression
 from moderation.web.listing import Listing, read_listing
+from moderation.web.responses import public_base
 
 bp = Blueprint("fragment", __name__)
 
@@ -63,7 +64,7 @@ def comments_fragment(article_id: str) -> Response:
     if request.if_none_match.contains_weak(etag):
         compression.add_headers(headers, None)
         return Response(status=304, headers=headers)
-    pages, key = shared().pages, (listing.key("html"), language, _base())
+    pages, key = shared().pages, (listing.key("html"), language, public_base())
     body, sent = compression.encoded(pages, key, pages.get_or_render(key, lambda: _render(listing)), encoding)
     compression.add_headers(headers, sent)
     return Response(body, mimetype="text/html", headers=headers)
@@ -74,11 +75,8 @@ def _render(listing: Listing) -> bytes:
     more = None
     if next_cursor:
         query = {"after": next_cursor, "limit": listing.limit, "order": listing.order}
-        more = f"{_base()}/articles/{listing.article_id}/comments.html?" + "&".join(f"{k}={v}" for k, v in query.items())
+        more = f"{public_base()}/articles/{listing.article_id}/comments.html?" + "&".join(
+            f"{name}={value}" for name, value in query.items())
     return render_template("pages/comments_fragment.html", count=count, threads=threaded(rows),
-                           closed=listing.public.closed, base=_base(), more=more).encode()
+                           closed=listing.public.closed, base=public_base(), more=more).encode()
 
-
-def _base() -> str:
-    """The service's public address, for the avatars' and the next page's absolute URLs."""
-    return str(current_app.config["PUBLIC_URL"] or request.url_root).rstrip("/")

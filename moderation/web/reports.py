@@ -9,39 +9,26 @@ tell nobody which pending or spam comments exist. A repeat by the same reader ge
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, current_app, request
 
 from moderation.core.reports import parse_report
 from moderation.core.status import whole_number
 from moderation.core.submissions import MAX_ID
-from moderation.errors import ApiError
 from moderation.shared import now, shared
 from moderation.store import counters
 from moderation.store import reports as store
-from moderation.web.api import InvalidJson
+from moderation.web.api import json_object
 
 bp = Blueprint("reports", __name__, url_prefix="/api/v1")
 
 RECEIVED = {"status": "received", "message": "Thank you. A moderator will look at it."}
 
 
-def _json_object() -> dict[str, Any]:
-    """The request's JSON object: 415 for another content type, 400 invalid_json for anything else."""
-    if not request.is_json:
-        raise ApiError("Send the report as application/json.", code="unsupported_media_type", status=415)
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidJson()
-    return data
-
-
 @bp.post("/comments/<comment_id>/reports")
 def report_comment(comment_id: str) -> tuple[dict[str, str], int]:
     """Take a reader's report of a published comment: 202, the same for a repeat."""
     number = whole_number(comment_id, MAX_ID)
-    report = parse_report(_json_object())
+    report = parse_report(json_object("the report"))
     if number is None:
         raise store.NotPublished()
     counters.spend_report(request.remote_addr)  # from here on the report costs us: it counts

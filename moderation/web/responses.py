@@ -12,7 +12,7 @@ import re
 import uuid
 
 import sqlalchemy.exc
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from moderation.errors import ApiError, Unavailable
@@ -38,6 +38,11 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 def make_request_id(incoming: str | None) -> str:
     """The caller's X-Request-ID when it is safe to echo and log, else a fresh one."""
     return incoming if incoming and REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+
+def public_base() -> str:
+    """The service's public address: MODERATION_PUBLIC_URL, else the address this request came to."""
+    return str(current_app.config["PUBLIC_URL"] or request.url_root).rstrip("/")
 
 
 def wants_json() -> bool:
