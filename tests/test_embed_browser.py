@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,7 @@ from sqlalchemy import select
 from moderation.store.database import session
 from moderation.store.models import Article
 
-from helpers import add_moderator, approved, moderate, submit
+from helpers import HostSite, add_moderator, approved, moderate, submit
 
 pytestmark = pytest.mark.browser
 
@@ -32,28 +30,9 @@ HOST_CSS = ("body{font:20px/2 serif;text-align:justify;letter-spacing:3px;color:
             "input,textarea,button{display:none!important}p{color:rgb(200, 0, 0)}")
 
 
-class StaticSite:
-    """A site owner's static pages, served on 127.0.0.1 from a thread: path -> HTML."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, str] = {}
-        pages = self.pages
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                body = pages.get(self.path.split("?")[0])
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.end_headers()
-                self.wfile.write((body or "not found").encode())
-
-            def log_message(self, *args: Any) -> None:
-                """Quiet."""
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+class StaticSite(HostSite):
+    """The site owner's blog (helpers.HostSite), with the post this module's tests read: the two
+    lines from API.md under a page whose own styles must neither break the embed nor be changed."""
 
     def article(self, service: str, article_id: str = ARTICLE) -> str:
         """Publish a blog post with the two lines from API.md; return its URL."""
@@ -63,12 +42,6 @@ class StaticSite:
             <div id="comments"></div>
             <script src="{service}/embed.js" data-article="{article_id}" async></script></body></html>"""
         return self.url + "/post.html"
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
 
 
 @pytest.fixture
