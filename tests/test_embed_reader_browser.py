@@ -285,3 +285,24 @@ def test_the_server_rendered_list_stays_until_the_embed_draws(host_site, live_se
     page.wait_for_selector("#comments li.comment >> nth=1")
     assert page.evaluate("document.getElementById('comments').children.length") == 0
     context.close()
+
+
+def test_another_language_is_asked_for_beside_the_list_not_after_it(host_site, live_server_factory, browser):
+    service = live_server_factory(ALLOWED_ORIGINS=host_site.url)
+    comments_on(service, count=1)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    held: list[Any] = []
+    page.route("**/api/v1/articles/*/comments?*", lambda route: held.append(route))  # the list does not come
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto(host_site.post(service.url, ARTICLE, 'data-lang="de"'))
+    for _ in range(50):
+        if held and any("/embed/i18n/de.json" in url for url in asked):
+            break
+        page.wait_for_timeout(100)
+    assert held and any("/embed/i18n/de.json" in url for url in asked)  # both out while the list waits
+    held[0].continue_()
+    page.wait_for_selector("#comments li.comment")
+    assert page.text_content("#comments h2") == "1 Kommentar"
+    context.close()
